@@ -1,0 +1,119 @@
+// crc32c: the Castagnoli CRC (polynomial 0x1EDC6F41, reflected 0x82F63B78),
+// as used by iSCSI (RFC 3720) and by every jadekv record, block and page.
+//
+// Two implementations that agree on every input:
+//   - portable: slicing-by-8 over tables computed at compile time;
+//   - hardware: the SSE4.2 crc32 instruction, chosen at run time when the CPU
+//     has it (x86 only; elsewhere the portable path is used).
+//
+// Masking: a CRC stored next to data that is itself CRC'd (a record holding a
+// block that holds a CRC) makes the outer CRC weak. Stored CRCs are therefore
+// masked: rotate right by 15 bits and add a constant (the scheme LevelDB uses).
+//
+// Thread safety: pure functions; the one-time CPU probe is a function-local
+// static, initialised once under the language's thread-safe init rules.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "jadekv/core/coding.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <nmmintrin.h>
+#define JADEKV_CRC32C_X86 1
+#endif
+
+namespace jadekv::inline v0::crc32c {
+
+inline constexpr std::uint32_t k_polynomial = 0x82F63B78u;  // reflected 0x1EDC6F41
+inline constexpr std::uint32_t k_mask_delta = 0xa282ead8u;
+
+namespace detail {
+
+// tables[k][b]: CRC contribution of byte b followed by k zero bytes.
+constexpr std::array<std::array<std::uint32_t, 256>, 8> make_tables() noexcept {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
+  for (std::uint32_t b = 0; b < 256; ++b) {
+    std::uint32_t c = b;
+    for (int i = 0; i < 8; ++i) c = (c >> 1) ^ ((c & 1u) ? k_polynomial : 0u);
+    t[0][b] = c;
+  }
+  for (std::size_t k = 1; k < 8; ++k)
+    for (std::size_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xffu];
+  return t;
+}
+
+inline constexpr auto k_tables = make_tables();
+
+}  // namespace detail
+
+// Portable CRC32C of data[0, n) continuing from `crc` (the CRC of what came before).
+inline std::uint32_t extend_portable(std::uint32_t crc, const char* data, std::size_t n) noexcept {
+  const auto& t = detail::k_tables;
+  auto* p = reinterpret_cast<const unsigned char*>(data);
+  std::uint32_t c = ~crc;
+  for (; n >= 8; n -= 8, p += 8) {
+    const std::uint32_t lo = c ^ decode_fixed32(reinterpret_cast<const char*>(p));
+    const std::uint32_t hi = decode_fixed32(reinterpret_cast<const char*>(p + 4));
+    c = t[7][lo & 0xffu] ^ t[6][(lo >> 8) & 0xffu] ^ t[5][(lo >> 16) & 0xffu] ^ t[4][lo >> 24] ^
+        t[3][hi & 0xffu] ^ t[2][(hi >> 8) & 0xffu] ^ t[1][(hi >> 16) & 0xffu] ^ t[0][hi >> 24];
+  }
+  for (; n > 0; --n, ++p) c = (c >> 8) ^ t[0][(c ^ *p) & 0xffu];
+  return ~c;
+}
+
+// True when the hardware path is usable on this CPU.
+inline bool hardware_available() noexcept {
+#if defined(JADEKV_CRC32C_X86)
+  static const bool available = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return available;
+#else
+  return false;
+#endif
+}
+
+#if defined(JADEKV_CRC32C_X86)
+// SSE4.2 CRC32C. REQUIRES: hardware_available().
+[[gnu::target("sse4.2")]] inline std::uint32_t extend_hardware(std::uint32_t crc, const char* data,
+                                                                std::size_t n) noexcept {
+  auto* p = reinterpret_cast<const unsigned char*>(data);
+#if defined(__x86_64__)
+  std::uint64_t c = ~crc;
+  for (; n >= 8; n -= 8, p += 8) c = _mm_crc32_u64(c, decode_fixed64(reinterpret_cast<const char*>(p)));
+  auto c32 = static_cast<std::uint32_t>(c);
+#else
+  std::uint32_t c32 = ~crc;
+#endif
+  for (; n >= 4; n -= 4, p += 4) c32 = _mm_crc32_u32(c32, decode_fixed32(reinterpret_cast<const char*>(p)));
+  for (; n > 0; --n, ++p) c32 = _mm_crc32_u8(c32, *p);
+  return ~c32;
+}
+#else
+inline std::uint32_t extend_hardware(std::uint32_t crc, const char* data, std::size_t n) noexcept {
+  return extend_portable(crc, data, n);
+}
+#endif
+
+// CRC32C of data[0, n) continuing from `crc`; the fastest path available.
+inline std::uint32_t extend(std::uint32_t crc, const char* data, std::size_t n) noexcept {
+  return hardware_available() ? extend_hardware(crc, data, n) : extend_portable(crc, data, n);
+}
+
+inline std::uint32_t value(const char* data, std::size_t n) noexcept { return extend(0, data, n); }
+inline std::uint32_t value(std::string_view data) noexcept { return extend(0, data.data(), data.size()); }
+
+// The form stored on disk.
+constexpr std::uint32_t mask(std::uint32_t crc) noexcept { return ((crc >> 15) | (crc << 17)) + k_mask_delta; }
+
+constexpr std::uint32_t unmask(std::uint32_t masked) noexcept {
+  const std::uint32_t rot = masked - k_mask_delta;
+  return (rot >> 17) | (rot << 15);
+}
+
+}  // namespace jadekv::inline v0::crc32c

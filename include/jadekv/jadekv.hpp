@@ -1,0 +1,9 @@
+// jadekv.hpp: the umbrella header; everything a user needs.
+#pragma once
+
+#include "jadekv/core/arena.hpp"
+#include "jadekv/core/coding.hpp"
+#include "jadekv/core/comparator.hpp"
+#include "jadekv/core/crc32c.hpp"
+#include "jadekv/core/result.hpp"
+#include "jadekv/core/status.hpp"

@@ -1,0 +1,15 @@
+// A user's program: includes the umbrella header and uses the public API.
+#include <jadekv/jadekv.hpp>
+
+#include <cstdio>
+#include <string>
+
+int main() {
+  jadekv::status s = jadekv::status::not_found("probe");
+  if (s.ok() || !s.is_not_found()) return 1;
+  jadekv::result<std::string> r = std::string("value");
+  if (!r || *r != "value") return 2;
+  if (jadekv::crc32c::value("123456789") != 0xe3069283u) return 3;
+  std::puts("consumer ok");
+  return 0;
+}
