@@ -7,3 +7,7 @@
 #include "jadekv/core/crc32c.hpp"
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/io/fault_fs.hpp"
+#include "jadekv/io/file_system.hpp"
+#include "jadekv/io/memory_fs.hpp"
+#include "jadekv/io/posix_fs.hpp"

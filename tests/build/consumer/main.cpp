@@ -10,6 +10,10 @@ int main() {
   jadekv::result<std::string> r = std::string("value");
   if (!r || *r != "value") return 2;
   if (jadekv::crc32c::value("123456789") != 0xe3069283u) return 3;
+  jadekv::io::memory_fs fs;
+  if (!jadekv::io::write_file_atomically(fs, "probe", "bytes").ok()) return 4;
+  auto back = jadekv::io::read_file(fs, "probe");
+  if (!back || *back != "bytes") return 5;
   std::puts("consumer ok");
   return 0;
 }

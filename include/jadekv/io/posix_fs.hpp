@@ -1,0 +1,340 @@
+// posix_fs: the file_system over POSIX syscalls, and default_fs() which
+// returns the process-wide instance.
+//
+// Thread safety: posix_fs has no state; any thread may call it. A posix_file
+// may be read concurrently (pread); see file_system.hpp for the rest.
+//
+// Invariants:
+//   1. Every descriptor is opened O_CLOEXEC, so a forked-and-exec'd child
+//      never inherits a file or a lock.
+//   2. pread/pwrite are looped: EINTR is retried and partial transfers are
+//      continued; a write returns ok only once every byte is written.
+//   3. lock() uses flock(LOCK_EX | LOCK_NB), never fcntl: an fcntl record lock
+//      is dropped by *any* close() of the file in the process, while a flock
+//      belongs to its open file description. Two open file descriptions of the
+//      same file conflict even inside one process, so a second in-process open
+//      of a database directory also gets status::busy.
+//   4. Every error is errno_status(op, path, errno): ENOSPC/EDQUOT no_space,
+//      ENOENT not_found, EWOULDBLOCK busy, the rest io_error.
+//   5. This and the other io/ headers are the only jadekv headers that include
+//      OS headers.
+#pragma once
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jadekv/core/result.hpp"
+#include "jadekv/core/status.hpp"
+#include "jadekv/io/errno_status.hpp"
+#include "jadekv/io/file_system.hpp"
+
+namespace jadekv::inline v0::io {
+
+class posix_file final : public file {
+ public:
+  // Takes ownership of fd.
+  posix_file(int fd, std::filesystem::path p) noexcept : fd_(fd), path_(std::move(p)) {}
+  ~posix_file() override { (void)close(); }
+
+  result<std::string_view> read_at(std::uint64_t offset, std::size_t n, char* scratch) override;
+  status append(std::string_view data) override;
+  status write_at(std::uint64_t offset, std::string_view data) override;
+  status sync() override;
+  status datasync() override;
+  result<std::uint64_t> size() override;
+  status truncate(std::uint64_t n) override;
+  status close() override;
+  const std::filesystem::path& path() const noexcept override { return path_; }
+
+  // The descriptor, or -1 once closed.
+  int native_handle() const noexcept { return fd_; }
+
+ private:
+  status pwrite_all(const char* op, std::uint64_t offset, std::string_view data);
+
+  int fd_;
+  std::filesystem::path path_;
+};
+
+class posix_lock final : public file_lock {
+ public:
+  // Takes ownership of fd, which holds the flock.
+  posix_lock(int fd, std::filesystem::path p) noexcept : fd_(fd), path_(std::move(p)) {}
+  ~posix_lock() override {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+  const std::filesystem::path& path() const noexcept override { return path_; }
+
+ private:
+  int fd_;
+  std::filesystem::path path_;
+};
+
+class posix_fs final : public file_system {
+ public:
+  result<std::unique_ptr<file>> open(const std::filesystem::path& p, open_mode mode) override;
+  status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
+  status remove(const std::filesystem::path& p) override;
+  result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
+  status mkdir(const std::filesystem::path& p) override;
+  status sync_dir(const std::filesystem::path& dir) override;
+  result<std::uint64_t> file_size(const std::filesystem::path& p) override;
+  result<bool> exists(const std::filesystem::path& p) override;
+  status truncate(const std::filesystem::path& p, std::uint64_t n) override;
+  result<std::unique_ptr<file_lock>> lock(const std::filesystem::path& p) override;
+};
+
+// The process-wide posix_fs (one instance across all translation units).
+inline std::shared_ptr<file_system> default_fs() {
+  static const std::shared_ptr<file_system> fs = std::make_shared<posix_fs>();
+  return fs;
+}
+
+// ---------------------------------------------------------------------------
+// Implementation.
+
+namespace detail {
+
+// Offsets above off_t's range cannot be expressed to the kernel.
+inline bool fits_off_t(std::uint64_t v) noexcept {
+  return v <= static_cast<std::uint64_t>(std::numeric_limits<off_t>::max());
+}
+
+inline const char* dir_or_dot(const std::filesystem::path& p) noexcept { return p.empty() ? "." : p.c_str(); }
+
+}  // namespace detail
+
+inline result<std::string_view> posix_file::read_at(std::uint64_t offset, std::size_t n, char* scratch) {
+  if (fd_ < 0) return errno_status("read", path_, EBADF);
+  if (!detail::fits_off_t(offset)) return errno_status("read", path_, EOVERFLOW);
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd_, scratch + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("read", path_, errno);
+    }
+    if (r == 0) break;  // end of file
+    got += static_cast<std::size_t>(r);
+  }
+  return std::string_view(scratch, got);
+}
+
+inline status posix_file::pwrite_all(const char* op, std::uint64_t offset, std::string_view data) {
+  if (fd_ < 0) return errno_status(op, path_, EBADF);
+  while (!data.empty()) {
+    if (!detail::fits_off_t(offset)) return errno_status(op, path_, EFBIG);
+    const ssize_t w = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno_status(op, path_, errno);
+    }
+    // A zero-byte write of a non-empty buffer would loop forever; POSIX only
+    // allows it when the device is full.
+    if (w == 0) return errno_status(op, path_, ENOSPC);
+    data.remove_prefix(static_cast<std::size_t>(w));
+    offset += static_cast<std::uint64_t>(w);
+  }
+  return {};
+}
+
+inline status posix_file::append(std::string_view data) {
+  if (fd_ < 0) return errno_status("append", path_, EBADF);
+  // Not O_APPEND: Linux pwrite on an O_APPEND descriptor ignores its offset,
+  // which would break write_at on the same handle.
+  const off_t end = ::lseek(fd_, 0, SEEK_END);
+  if (end < 0) return errno_status("append", path_, errno);
+  return pwrite_all("append", static_cast<std::uint64_t>(end), data);
+}
+
+inline status posix_file::write_at(std::uint64_t offset, std::string_view data) {
+  return pwrite_all("write", offset, data);
+}
+
+inline status posix_file::sync() {
+  if (fd_ < 0) return errno_status("sync", path_, EBADF);
+  if (::fsync(fd_) != 0) return errno_status("sync", path_, errno);
+  return {};
+}
+
+inline status posix_file::datasync() {
+  if (fd_ < 0) return errno_status("datasync", path_, EBADF);
+#if defined(__APPLE__)
+  const int rc = ::fsync(fd_);
+#else
+  const int rc = ::fdatasync(fd_);
+#endif
+  if (rc != 0) return errno_status("datasync", path_, errno);
+  return {};
+}
+
+inline result<std::uint64_t> posix_file::size() {
+  if (fd_ < 0) return errno_status("size", path_, EBADF);
+  struct stat st{};
+  if (::fstat(fd_, &st) != 0) return errno_status("size", path_, errno);
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+inline status posix_file::truncate(std::uint64_t n) {
+  if (fd_ < 0) return errno_status("truncate", path_, EBADF);
+  if (!detail::fits_off_t(n)) return errno_status("truncate", path_, EFBIG);
+  while (::ftruncate(fd_, static_cast<off_t>(n)) != 0) {
+    if (errno != EINTR) return errno_status("truncate", path_, errno);
+  }
+  return {};
+}
+
+inline status posix_file::close() {
+  if (fd_ < 0) return {};
+  const int fd = fd_;
+  fd_ = -1;
+  // Never retry close on EINTR: on Linux the descriptor is already released
+  // and may have been reused by another thread.
+  if (::close(fd) != 0 && errno != EINTR) return errno_status("close", path_, errno);
+  return {};
+}
+
+inline result<std::unique_ptr<file>> posix_fs::open(const std::filesystem::path& p, open_mode mode) {
+  int flags = O_CLOEXEC;
+  switch (mode) {
+    case open_mode::read_only: flags |= O_RDONLY; break;
+    case open_mode::read_write: flags |= O_RDWR; break;
+    case open_mode::create: flags |= O_RDWR | O_CREAT; break;
+    case open_mode::create_new: flags |= O_RDWR | O_CREAT | O_EXCL; break;
+    case open_mode::truncate: flags |= O_RDWR | O_CREAT | O_TRUNC; break;
+  }
+  int fd;
+  do {
+    fd = ::open(p.c_str(), flags, 0644);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno_status("open", p, errno);
+  // O_RDONLY succeeds on a directory; refuse it like the writing modes do.
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const int err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    ::close(fd);
+    return errno_status("open", p, err);
+  }
+  return std::unique_ptr<file>(std::make_unique<posix_file>(fd, p));
+}
+
+inline status posix_fs::rename(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return errno_status("rename", from, to, errno);
+  return {};
+}
+
+inline status posix_fs::remove(const std::filesystem::path& p) {
+  if (::unlink(p.c_str()) == 0) return {};
+  int err = errno;
+  // Linux reports EISDIR, POSIX allows EPERM, for unlink of a directory.
+  if (err == EISDIR || err == EPERM) {
+    struct stat st{};
+    if (::lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (::rmdir(p.c_str()) == 0) return {};
+      err = errno;
+    }
+  }
+  return errno_status("remove", p, err);
+}
+
+inline result<std::vector<std::string>> posix_fs::list(const std::filesystem::path& dir) {
+  DIR* d = ::opendir(detail::dir_or_dot(dir));
+  if (d == nullptr) return errno_status("list", dir, errno);
+  std::vector<std::string> names;
+  for (;;) {
+    errno = 0;
+    const dirent* e = ::readdir(d);
+    if (e == nullptr) break;
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    names.emplace_back(e->d_name);
+  }
+  const int err = errno;
+  ::closedir(d);
+  if (err != 0) return errno_status("list", dir, err);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+inline status posix_fs::mkdir(const std::filesystem::path& p) {
+  std::filesystem::path cur;
+  for (const auto& part : p.lexically_normal()) {
+    if (part.empty()) continue;  // the trailing "" of "a/b/"
+    cur /= part;
+    if (::mkdir(cur.c_str(), 0755) == 0) continue;
+    const int err = errno;
+    struct stat st{};
+    if (err == EEXIST && ::stat(cur.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;
+    return errno_status("mkdir", cur, err);
+  }
+  return {};
+}
+
+inline status posix_fs::sync_dir(const std::filesystem::path& dir) {
+  int fd;
+  do {
+    fd = ::open(detail::dir_or_dot(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno_status("sync_dir", dir, errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return errno_status("sync_dir", dir, err);
+  return {};
+}
+
+inline result<std::uint64_t> posix_fs::file_size(const std::filesystem::path& p) {
+  struct stat st{};
+  if (::stat(p.c_str(), &st) != 0) return errno_status("file_size", p, errno);
+  if (S_ISDIR(st.st_mode)) return errno_status("file_size", p, EISDIR);
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+inline result<bool> posix_fs::exists(const std::filesystem::path& p) {
+  struct stat st{};
+  if (::stat(p.c_str(), &st) == 0) return true;
+  if (errno == ENOENT || errno == ENOTDIR) return false;
+  return errno_status("exists", p, errno);
+}
+
+inline status posix_fs::truncate(const std::filesystem::path& p, std::uint64_t n) {
+  if (!detail::fits_off_t(n)) return errno_status("truncate", p, EFBIG);
+  while (::truncate(p.c_str(), static_cast<off_t>(n)) != 0) {
+    if (errno != EINTR) return errno_status("truncate", p, errno);
+  }
+  return {};
+}
+
+inline result<std::unique_ptr<file_lock>> posix_fs::lock(const std::filesystem::path& p) {
+  int fd;
+  do {
+    fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno_status("lock", p, errno);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (err == EINTR) continue;
+    ::close(fd);
+    status s = errno_status("lock", p, err);
+    if (s.is_busy()) s = status::busy(s.message() + " (held by another process or another handle in this one)");
+    return s;
+  }
+  return std::unique_ptr<file_lock>(std::make_unique<posix_lock>(fd, p));
+}
+
+}  // namespace jadekv::inline v0::io
