@@ -8,7 +8,11 @@ mkdir -p "$tmp/subprojects/jadekv"
 cp -r "$root/meson.build" "$root/meson_options.txt" "$root/include" "$root/LICENSE" "$tmp/subprojects/jadekv/"
 cp "$here/consumer/meson.build" "$here/consumer/main.cpp" "$tmp/"
 meson setup "$tmp/build" "$tmp" --force-fallback-for=jadekv > "$tmp/setup.log" || { cat "$tmp/setup.log"; exit 1; }
-grep -q "Dependency jadekv from subproject subprojects/jadekv found" "$tmp/setup.log" \
+# meson < 0.64 says "Dependency jadekv from subproject subprojects/jadekv found";
+# newer versions run the subproject and then report the override it made.
+{ grep -q "Dependency jadekv from subproject subprojects/jadekv found" "$tmp/setup.log" \
+  || { grep -q "Executing subproject jadekv" "$tmp/setup.log" \
+       && grep -qE "Dependency jadekv found: YES .*\(overridden\)" "$tmp/setup.log"; }; } \
   || { echo "FAIL: jadekv was not taken from the subproject"; cat "$tmp/setup.log"; exit 1; }
 meson compile -C "$tmp/build" > "$tmp/compile.log" || { cat "$tmp/compile.log"; exit 1; }
 "$tmp/build/consumer"
