@@ -11,10 +11,6 @@ namespace kv = jadekv;
 namespace mt = jadekv::memtable;
 
 namespace {
-struct reverse_order {
-  static constexpr std::string_view name() { return "test.reverse"; }
-  int compare(std::string_view a, std::string_view b) const { return kv::bytewise_comparator{}.compare(b, a); }
-};
 // A poor hash: many keys share a chain, so chains hold several keys with
 // several versions each.
 struct length_hash {
@@ -27,9 +23,9 @@ static_assert(!mt::ordered<mt::hash<>>);
 static_assert(!mt::concurrent_insert<mt::hash<>>);
 
 TYPE_TO_STRING_AS("hash<>", mt::hash<>);
-TYPE_TO_STRING_AS("hash<reverse>", mt::hash<reverse_order>);
+TYPE_TO_STRING_AS("hash<reverse>", mt::hash<suite::reverse_order>);
 TYPE_TO_STRING_AS("hash<bytewise, length_hash>", mt::hash<kv::bytewise_comparator, length_hash>);
-MEMTABLE_SUITE_INVOKE(mt::hash<>, mt::hash<reverse_order>, mt::hash<kv::bytewise_comparator, length_hash>);
+MEMTABLE_SUITE_INVOKE(mt::hash<>, mt::hash<suite::reverse_order>, mt::hash<kv::bytewise_comparator, length_hash>);
 
 TEST_CASE("hash: growth is incremental and reads stay right while it runs") {
   mt::hash<>::options opt;

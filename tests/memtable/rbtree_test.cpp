@@ -13,20 +13,13 @@
 namespace kv = jadekv;
 namespace mt = jadekv::memtable;
 
-namespace {
-struct reverse_order {
-  static constexpr std::string_view name() { return "test.reverse"; }
-  int compare(std::string_view a, std::string_view b) const { return kv::bytewise_comparator{}.compare(b, a); }
-};
-}  // namespace
-
 static_assert(mt::table<mt::rbtree<>>);
 static_assert(mt::ordered<mt::rbtree<>>);
 static_assert(!mt::concurrent_insert<mt::rbtree<>>);
 
 TYPE_TO_STRING_AS("rbtree<>", mt::rbtree<>);
-TYPE_TO_STRING_AS("rbtree<reverse>", mt::rbtree<reverse_order>);
-MEMTABLE_SUITE_INVOKE(mt::rbtree<>, mt::rbtree<reverse_order>);
+TYPE_TO_STRING_AS("rbtree<reverse>", mt::rbtree<suite::reverse_order>);
+MEMTABLE_SUITE_INVOKE(mt::rbtree<>, mt::rbtree<suite::reverse_order>);
 
 TEST_CASE("rbtree: red-black invariants hold after ascending, descending and random inserts") {
   constexpr int k_n = 4000;

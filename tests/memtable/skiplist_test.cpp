@@ -13,22 +13,15 @@
 namespace kv = jadekv;
 namespace mt = jadekv::memtable;
 
-namespace {
-struct reverse_order {
-  static constexpr std::string_view name() { return "test.reverse"; }
-  int compare(std::string_view a, std::string_view b) const { return kv::bytewise_comparator{}.compare(b, a); }
-};
-}  // namespace
-
 static_assert(mt::table<mt::skiplist<>>);
 static_assert(mt::concurrent_insert<mt::skiplist<>>);
 static_assert(mt::ordered<mt::skiplist<>>);
 
 TYPE_TO_STRING_AS("skiplist<>", mt::skiplist<>);
-TYPE_TO_STRING_AS("skiplist<reverse>", mt::skiplist<reverse_order>);
+TYPE_TO_STRING_AS("skiplist<reverse>", mt::skiplist<suite::reverse_order>);
 TYPE_TO_STRING_AS("skiplist<bytewise, 1>", mt::skiplist<kv::bytewise_comparator, 1>);
 // Height 1 is a plain linked list: the same answers, slower.
-MEMTABLE_SUITE_INVOKE(mt::skiplist<>, mt::skiplist<reverse_order>, mt::skiplist<kv::bytewise_comparator, 1>);
+MEMTABLE_SUITE_INVOKE(mt::skiplist<>, mt::skiplist<suite::reverse_order>, mt::skiplist<kv::bytewise_comparator, 1>);
 
 namespace {
 

@@ -114,11 +114,6 @@ class map_memtable {
   map map_;
 };
 
-struct reverse_order {
-  static constexpr std::string_view name() { return "test.reverse"; }
-  int compare(std::string_view a, std::string_view b) const { return kv::bytewise_comparator{}.compare(b, a); }
-};
-
 }  // namespace user
 
 static_assert(jadekv::memtable::table<user::map_memtable<>>);
@@ -126,8 +121,8 @@ static_assert(jadekv::memtable::ordered<user::map_memtable<>>);
 static_assert(!jadekv::memtable::concurrent_insert<user::map_memtable<>>);
 
 TYPE_TO_STRING_AS("user::map_memtable<>", user::map_memtable<>);
-TYPE_TO_STRING_AS("user::map_memtable<reverse>", user::map_memtable<user::reverse_order>);
-MEMTABLE_SUITE_INVOKE(user::map_memtable<>, user::map_memtable<user::reverse_order>);
+TYPE_TO_STRING_AS("user::map_memtable<reverse>", user::map_memtable<suite::reverse_order>);
+MEMTABLE_SUITE_INVOKE(user::map_memtable<>, user::map_memtable<suite::reverse_order>);
 
 TEST_CASE("memtable concepts reject types that miss a piece") {
   struct no_get {
