@@ -207,9 +207,11 @@ skiplist<Cmp, MaxHeight>::skiplist(const options& opt, const Cmp& cmp)
 
 template <comparator Cmp, int MaxHeight>
 int skiplist<Cmp, MaxHeight>::random_height() noexcept {
-  // Per-thread xorshift64 state: no shared write per insert. Seeded from the
-  // thread's slot; the multiplier keeps the state non-zero.
-  thread_local std::uint64_t state = 0x9e3779b97f4a7c15ull * (jadekv::detail::thread_slot() + 1ull);
+  // Per-thread xorshift64 state: no shared write per insert. Zero means not
+  // seeded yet; the seed, from the thread's slot, is never zero.
+  thread_local std::uint64_t state = 0;
+  if (state == 0) [[unlikely]]
+    state = 0x9e3779b97f4a7c15ull * (jadekv::detail::thread_slot() + 1ull);
   state ^= state << 13;
   state ^= state >> 7;
   state ^= state << 17;
