@@ -237,9 +237,12 @@ auto skiplist<Cmp, MaxHeight>::new_node(int height, std::string_view key, std::u
     mem = allocate(1, tower + detail::entry_size(key.size(), value.size()));
     detail::encode_entry(mem + tower, key, tag, value);
   } else {
+    // Both allocations before any byte is written: an allocation takes a
+    // shard with a locked instruction, which would first wait for pending
+    // stores to fresh (uncached) lines.
     char* record = allocate(1, detail::value_part_size(value.size()));
-    detail::encode_value_part(record, value);
     mem = allocate(height, tower + detail::key_part_size(key.size()) + detail::k_value_ref_size);
+    detail::encode_value_part(record, value);
     detail::encode_value_ref(detail::encode_key_part(mem + tower, key, tag), record);
   }
   for (int i = 0; i < height; ++i) new (mem + static_cast<std::size_t>(i) * sizeof(link)) link(nullptr);
