@@ -14,7 +14,9 @@
 // a vector and sorts it by internal key: O(n log n) comparisons and 8 bytes per
 // entry, held by the cursor (not counted in memory_usage()). Its seek is a
 // binary search and next/prev are O(1). Point lookups are O(1) expected.
-// This memtable does not model memtable::ordered.
+// For scale: with 1M entries of 16-byte keys, creating the cursor took
+// 0.6-1.5 s on a 2-vCPU VM (bench/memtable_bench, "scan"), against 0.2-0.4 s
+// for a full skiplist walk. This memtable does not model memtable::ordered.
 //
 // Invariants:
 //   1. All versions of a user key sit next to each other in one chain,
