@@ -19,9 +19,15 @@ namespace jadekv::inline v0::detail {
 // The calling thread's slot; writable so that a caller can move away from a
 // contended shard.
 inline unsigned& thread_slot() noexcept {
-  // relaxed: only uniqueness of the handed-out numbers matters, not ordering.
   static std::atomic<unsigned> next_slot{0};
-  thread_local unsigned slot = next_slot.fetch_add(1, std::memory_order_relaxed);
+  // Constant-initialised thread_locals need no per-access init guard.
+  thread_local unsigned slot = 0;
+  thread_local bool assigned = false;
+  if (!assigned) [[unlikely]] {
+    // relaxed: only uniqueness of the handed-out numbers matters, not ordering.
+    slot = next_slot.fetch_add(1, std::memory_order_relaxed);
+    assigned = true;
+  }
   return slot;
 }
 

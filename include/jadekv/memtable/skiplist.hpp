@@ -1,0 +1,376 @@
+// memtable::skiplist: a lock-free skiplist of versioned entries.
+//
+// Thread safety:
+//   - insert() may run on any number of threads at once, with no lock: a new
+//     node is linked level by level with compare-and-swap.
+//   - get(), iterator() and every cursor operation may run at the same time as
+//     inserts, on any thread, without locks; they never block and never see a
+//     half-built node. A cursor sees entries inserted after it was created
+//     when it reaches their position.
+//   - memory_usage() and entry_count() may be read from any thread; while
+//     inserts run they are each a value the memtable passed through.
+//   - Construction and destruction need exclusive access.
+//
+// Invariants:
+//   1. Level 0 holds every published node in strict internal-key order; level
+//      i holds a subsequence of level i-1. A node is never removed or moved.
+//   2. A node is fully written (tower links of the levels being published and
+//      the entry bytes) before a release CAS makes it reachable at a level;
+//      readers load links with acquire, so whatever they reach is complete.
+//   3. A node is linked at level 0 first, then upwards: a node reachable at
+//      level i is reachable at every level below i.
+//   4. max_height_ is only where searches start. A reader that sees a stale,
+//      smaller value starts lower and still finds every node (invariant 1:
+//      level 0 holds them all); one that sees a larger value than any linked
+//      node finds null links at the head up there and moves down.
+//
+// Node layout (one arena allocation, pointer-aligned; height is not stored):
+//
+//   | next[h-1] | ... | next[1] | next[0] | entry bytes (detail/entry.hpp) |
+//                                          ^ node address
+//
+//   Height 1: the value is inline in the entry. Height 2 and more: the entry
+//   holds a reference to a value record allocated beside the height-1 nodes.
+//
+// Placement: nodes of height 1, 2, 3 and 4+ come from four arenas. A search
+// at level L only visits nodes taller than L, so the upper levels, which
+// every operation walks, sit packed (no values among them) in few pages and
+// cache lines instead of spread over the whole table: fewer TLB and cache
+// misses per operation.
+//
+// Memory: heights are drawn with P(h >= k) = 4^-(k-1), so the tower averages
+// 4/3 pointers (10.7 bytes). An entry costs its tower, the 8-byte tag, two
+// length bytes and alignment padding beyond its key and value; a taller node
+// (1 in 4) adds a 13-byte value reference and the record's own padding:
+// about 26 bytes per entry in all for 16-byte keys and 100-byte values.
+#pragma once
+
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string_view>
+
+#include "jadekv/core/comparator.hpp"
+#include "jadekv/core/concurrent_arena.hpp"
+#include "jadekv/core/internal_key.hpp"
+#include "jadekv/detail/striped_counter.hpp"
+#include "jadekv/detail/thread_slot.hpp"
+#include "jadekv/memtable/concepts.hpp"
+#include "jadekv/memtable/detail/entry.hpp"
+
+namespace jadekv::inline v0::memtable {
+
+template <comparator Cmp = bytewise_comparator, int MaxHeight = 12>
+class skiplist {
+  static_assert(MaxHeight >= 1 && MaxHeight <= 32, "memtable::skiplist: MaxHeight must be in [1, 32]");
+
+  struct node;  // opaque: its address is the first entry byte; the tower lies below
+  using link = std::atomic<node*>;
+
+ public:
+  using comparator_type = Cmp;
+  static constexpr bool k_concurrent_insert = true;
+  static constexpr bool k_ordered = true;
+  static constexpr int k_max_height = MaxHeight;
+
+  struct options {
+    // Block size of the arena for height-1 nodes; taller classes, which hold
+    // 1/4, 1/16 and 1/64 of the nodes, use a quarter of the previous one.
+    std::size_t arena_block_size = concurrent_arena::k_default_block_size;
+    std::size_t arena_shards = 0;  // 0: twice the hardware threads, at least 4
+  };
+
+  class cursor;
+
+  explicit skiplist(const options& opt = {}, const Cmp& cmp = {});
+  skiplist(const skiplist&) = delete;
+  skiplist& operator=(const skiplist&) = delete;
+
+  // Adds the entry (key, seq, kind, value). Any thread, concurrently.
+  // REQUIRES: seq <= k_max_sequence; no entry (key, seq) yet.
+  void insert(sequence_number seq, value_kind kind, std::string_view key, std::string_view value);
+
+  // The newest version of key with seq <= visible_at. Any thread.
+  lookup get(std::string_view key, sequence_number visible_at) const;
+
+  // A cursor, not positioned (valid() is false until a seek). Any thread.
+  cursor iterator() const noexcept { return cursor(this); }
+
+  // Heap bytes held, exact: the arenas plus the entry counter's stripes.
+  std::size_t memory_usage() const noexcept {
+    std::size_t sum = count_.memory_usage();
+    for (const concurrent_arena& a : arenas_) sum += a.memory_usage();
+    return sum;
+  }
+
+  std::size_t entry_count() const noexcept { return count_.load(); }
+
+ private:
+  static link& next_link(node* n, int level) noexcept { return reinterpret_cast<link*>(n)[-1 - level]; }
+  static const char* entry(const node* n) noexcept { return reinterpret_cast<const char*>(n); }
+  static char* entry(node* n) noexcept { return reinterpret_cast<char*>(n); }
+  static int random_height() noexcept;
+  // Starts fetching the lines a search at `level` reads on the node that x
+  // links to there: its link at that level and its key. Independent of the
+  // compare in progress, so the two misses overlap instead of queueing.
+  static void prefetch_next(node* x, int level) noexcept {
+    // relaxed: only a hint; the search reloads the link with acquire before
+    // it reads the node.
+    if (node* n = next_link(x, level).load(std::memory_order_relaxed)) {
+      __builtin_prefetch(&next_link(n, level));
+      __builtin_prefetch(entry(n) + 16);
+    }
+  }
+
+  static constexpr int k_height_classes = 4;
+  // Levels 0-3 hold all, 1/4, 1/16 and 1/64 of the nodes: in a large table
+  // too many to stay cached, so the search prefetches there. Higher levels
+  // are few nodes that every search walks: cached, a prefetch only costs.
+  static constexpr int k_prefetch_levels = 4;
+  static std::size_t class_block_size(std::size_t base, int c) noexcept {
+    const std::size_t b = base >> (2 * c);
+    return b < 4096 ? 4096 : b;
+  }
+
+  // Allocates and fills a node; the value goes to a record when height > 1.
+  node* new_node(int height, std::string_view key, std::uint64_t tag, std::string_view value);
+  // Pointer-aligned bytes from the arena of a height class.
+  char* allocate(int height, std::size_t bytes);
+  int compare(const node* n, std::string_view user_key, std::uint64_t tag) const {
+    return detail::compare_entry(cmp_, entry(n), user_key, tag);
+  }
+  // The first node >= (user_key, tag), or null.
+  node* find_greater_or_equal(std::string_view user_key, std::uint64_t tag) const {
+    node* prev[MaxHeight];
+    node* next[MaxHeight];
+    // relaxed: invariant 4.
+    return search(user_key, tag, max_height_.load(std::memory_order_relaxed), prev, next);
+  }
+  // Fills prev[i] < (user_key, tag) <= next[i] for every level i < top,
+  // walking down from the head; returns next[0], the first node >= target.
+  node* search(std::string_view user_key, std::uint64_t tag, int top, node** prev, node** next) const;
+  // The last node < (user_key, tag), or null when that is the head.
+  node* find_less_than(std::string_view user_key, std::uint64_t tag) const;
+  node* find_last() const;
+  // From `before` (< target) along `level`: before < target <= after.
+  void find_at_level(std::string_view user_key, std::uint64_t tag, int level, node*& before, node*& after) const;
+
+  [[no_unique_address]] Cmp cmp_;
+  concurrent_arena arenas_[k_height_classes];  // heights 1, 2, 3, 4+
+  node* head_;
+  std::atomic<int> max_height_{1};
+  jadekv::detail::striped_counter count_;
+};
+
+template <comparator Cmp, int MaxHeight>
+class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor> {
+ public:
+  bool valid() const noexcept { return node_ != nullptr; }
+  // First entry >= (key, seq).
+  void seek(std::string_view key, sequence_number seq = k_max_sequence) {
+    node_ = list_->find_greater_or_equal(key, detail::seek_tag(seq));
+  }
+  // acquire: pairs with the release CAS that published the node (invariant 2).
+  void seek_to_first() noexcept { node_ = next_link(list_->head_, 0).load(std::memory_order_acquire); }
+  void seek_to_last() { node_ = list_->find_last(); }
+  // REQUIRES: valid(). acquire: as in seek_to_first.
+  void next() noexcept { node_ = next_link(node_, 0).load(std::memory_order_acquire); }
+  // REQUIRES: valid(). A search from the head: O(log n).
+  void prev() {
+    const detail::entry_key k = detail::decode_key(entry());
+    node_ = list_->find_less_than(k.user_key, k.tag);
+  }
+
+ private:
+  friend class skiplist;
+  friend class detail::entry_accessors<cursor>;
+  explicit cursor(const skiplist* list) noexcept : list_(list) {}
+  const char* entry() const noexcept { return skiplist::entry(node_); }
+
+  const skiplist* list_;
+  node* node_ = nullptr;
+};
+
+// ---- definitions -----------------------------------------------------------
+
+template <comparator Cmp, int MaxHeight>
+skiplist<Cmp, MaxHeight>::skiplist(const options& opt, const Cmp& cmp)
+    : cmp_(cmp),
+      arenas_{concurrent_arena(class_block_size(opt.arena_block_size, 0), opt.arena_shards),
+              concurrent_arena(class_block_size(opt.arena_block_size, 1), opt.arena_shards),
+              concurrent_arena(class_block_size(opt.arena_block_size, 2), opt.arena_shards),
+              concurrent_arena(class_block_size(opt.arena_block_size, 3), opt.arena_shards)},
+      head_(new_node(MaxHeight, {}, 0, {})),  // the head's entry is never read
+      count_(arenas_[0].shard_count()) {}
+
+template <comparator Cmp, int MaxHeight>
+int skiplist<Cmp, MaxHeight>::random_height() noexcept {
+  // Per-thread xorshift64 state: no shared write per insert. Zero means not
+  // seeded yet; the seed, from the thread's slot, is never zero.
+  thread_local std::uint64_t state = 0;
+  if (state == 0) [[unlikely]]
+    state = 0x9e3779b97f4a7c15ull * (jadekv::detail::thread_slot() + 1ull);
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  // Each pair of low zero bits is one more level: P(h >= k) = 4^-(k-1).
+  const std::uint64_t r = state | (std::uint64_t{1} << (2 * (MaxHeight - 1)));
+  return 1 + std::countr_zero(r) / 2;
+}
+
+template <comparator Cmp, int MaxHeight>
+char* skiplist<Cmp, MaxHeight>::allocate(int height, std::size_t bytes) {
+  // Rounding up keeps every shard's bump pointer pointer-aligned, so no
+  // allocation pays alignment slop.
+  bytes = (bytes + alignof(link) - 1) & ~(alignof(link) - 1);
+  return arenas_[height < k_height_classes ? height - 1 : k_height_classes - 1].allocate_aligned(bytes, alignof(link));
+}
+
+template <comparator Cmp, int MaxHeight>
+auto skiplist<Cmp, MaxHeight>::new_node(int height, std::string_view key, std::uint64_t tag, std::string_view value)
+    -> node* {
+  const std::size_t tower = static_cast<std::size_t>(height) * sizeof(link);
+  char* mem;
+  if (height == 1) {
+    mem = allocate(1, tower + detail::entry_size(key.size(), value.size()));
+    detail::encode_entry(mem + tower, key, tag, value);
+  } else {
+    // Both allocations before any byte is written: an allocation takes a
+    // shard with a locked instruction, which would first wait for pending
+    // stores to fresh (uncached) lines.
+    char* record = allocate(1, detail::value_part_size(value.size()));
+    mem = allocate(height, tower + detail::key_part_size(key.size()) + detail::k_value_ref_size);
+    detail::encode_value_part(record, value);
+    detail::encode_value_ref(detail::encode_key_part(mem + tower, key, tag), record);
+  }
+  for (int i = 0; i < height; ++i) new (mem + static_cast<std::size_t>(i) * sizeof(link)) link(nullptr);
+  return reinterpret_cast<node*>(mem + tower);
+}
+
+template <comparator Cmp, int MaxHeight>
+void skiplist<Cmp, MaxHeight>::insert(sequence_number seq, value_kind kind, std::string_view key,
+                                      std::string_view value) {
+  detail::check_insert(seq, kind, key, value);
+  const std::uint64_t tag = pack_tag(seq, kind);
+  const int height = random_height();
+  node* n = new_node(height, key, tag, value);
+
+  // relaxed: max_height_ only bounds where searches start (invariant 4); the
+  // links themselves carry the ordering.
+  int top = max_height_.load(std::memory_order_relaxed);
+  while (height > top && !max_height_.compare_exchange_weak(top, height, std::memory_order_relaxed)) {
+  }
+  if (height > top) top = height;
+
+  node* prev[MaxHeight];
+  node* next[MaxHeight];
+  search(key, tag, top, prev, next);
+
+  for (int level = 0; level < height; ++level) {
+    for (;;) {
+      if (level == 0) {
+        if (prev[0] != head_) detail::check_new_version(cmp_, entry(prev[0]), key, seq);
+        if (next[0] != nullptr) detail::check_new_version(cmp_, entry(next[0]), key, seq);
+      }
+      // relaxed: n is not reachable at this level yet; the release CAS below
+      // publishes this store along with the entry bytes (invariant 2).
+      next_link(n, level).store(next[level], std::memory_order_relaxed);
+      // release on success: makes n's bytes and links visible to any thread
+      // that acquires this link. relaxed on failure: find_at_level reloads
+      // the links it follows with acquire.
+      if (next_link(prev[level], level)
+              .compare_exchange_strong(next[level], n, std::memory_order_release, std::memory_order_relaxed))
+        break;
+      // Another node went in between at this level: walk on from prev[level],
+      // which still sorts before n.
+      find_at_level(key, tag, level, prev[level], next[level]);
+    }
+  }
+  count_.add(1);
+}
+
+template <comparator Cmp, int MaxHeight>
+void skiplist<Cmp, MaxHeight>::find_at_level(std::string_view user_key, std::uint64_t tag, int level, node*& before,
+                                             node*& after) const {
+  for (;;) {
+    // acquire: pairs with the release CAS that published the node we load,
+    // so its entry bytes and tower are complete before we read them.
+    node* n = next_link(before, level).load(std::memory_order_acquire);
+    if (n == nullptr || compare(n, user_key, tag) >= 0) {
+      after = n;
+      return;
+    }
+    before = n;
+  }
+}
+
+template <comparator Cmp, int MaxHeight>
+lookup skiplist<Cmp, MaxHeight>::get(std::string_view key, sequence_number visible_at) const {
+  const node* n = find_greater_or_equal(key, detail::seek_tag(visible_at));
+  return detail::lookup_at(cmp_, n == nullptr ? nullptr : entry(n), key);
+}
+
+template <comparator Cmp, int MaxHeight>
+auto skiplist<Cmp, MaxHeight>::search(std::string_view user_key, std::uint64_t tag, int top, node** prev,
+                                      node** next) const -> node* {
+  node* x = head_;
+  const node* bound = nullptr;  // next[level + 1]: known >= target, no need to compare it again
+  for (int level = top - 1; level >= 0; --level) {
+    // Upper levels are few nodes, walked by every search: they stay cached,
+    // and prefetching there would only cost instructions.
+    const bool cold = level < k_prefetch_levels;
+    // The node compared after this level ends: x's successor one level down.
+    if (cold && level > 0) prefetch_next(x, level - 1);
+    node* n;
+    for (;;) {
+      n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
+      if (n == nullptr || n == bound || compare(n, user_key, tag) >= 0) break;
+      x = n;
+      if (cold) {
+        // Both nodes the search may compare next: right of x here, or below.
+        prefetch_next(x, level);
+        if (level > 0) prefetch_next(x, level - 1);
+      }
+    }
+    prev[level] = x;
+    next[level] = n;
+    bound = n;
+  }
+  return next[0];
+}
+
+template <comparator Cmp, int MaxHeight>
+auto skiplist<Cmp, MaxHeight>::find_less_than(std::string_view user_key, std::uint64_t tag) const -> node* {
+  node* x = head_;
+  int level = max_height_.load(std::memory_order_relaxed) - 1;  // relaxed: invariant 4
+  for (;;) {
+    node* n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
+    if (n != nullptr && compare(n, user_key, tag) < 0) {
+      x = n;
+    } else if (level == 0) {
+      return x == head_ ? nullptr : x;
+    } else {
+      --level;
+    }
+  }
+}
+
+template <comparator Cmp, int MaxHeight>
+auto skiplist<Cmp, MaxHeight>::find_last() const -> node* {
+  node* x = head_;
+  int level = max_height_.load(std::memory_order_relaxed) - 1;  // relaxed: invariant 4
+  for (;;) {
+    node* n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
+    if (n != nullptr) {
+      x = n;
+    } else if (level == 0) {
+      return x == head_ ? nullptr : x;
+    } else {
+      --level;
+    }
+  }
+}
+
+}  // namespace jadekv::inline v0::memtable
