@@ -43,7 +43,7 @@
 // record boundary (clean), or at a bad fragment (bad crc, type, length or
 // order, a nonzero trailer) or a record the file ends inside of. What recovery
 // does with the last two depends on the recovery mode and on whether any
-// valid fragment follows the bad spot (see persist/recovery.hpp).
+// valid record start follows the bad spot (see persist/recovery.hpp).
 #pragma once
 
 #include <cstddef>

@@ -4,8 +4,10 @@
 // A damaged spot is a bad fragment (checksum, type, length, order, trailer),
 // a record the file ends inside of, a record whose checksum holds but whose
 // batch does not decode, or a gap in the sequence numbers. Only the first two
-// can come from a crash; they may be a torn tail when they sit in the newest
-// segment and no valid fragment follows them anywhere. Writes to a segment
+// can come from a crash; they are taken for a torn tail only when they sit in
+// the newest segment and no valid record start (a full or first fragment
+// passing its checksum) follows them: what lies after is at most the rest of
+// the record they spoil. Writes to a segment
 // only start once the previous one is fsynced, so only the newest segment can
 // have a torn tail.
 //

@@ -67,8 +67,10 @@ class log_reader {
   const log_damage& damage() const noexcept { return damage_; }
   const status& error() const noexcept { return error_; }
 
-  // Whether any fragment that passes its checksum starts at or after `from`.
-  result<bool> valid_fragment_from(std::uint64_t from);
+  // Whether a record start (a full or first fragment that passes its
+  // checksum) begins at or after `from`. Middle and last fragments do not
+  // count: after damage they can be the rest of the very record it spoils.
+  result<bool> record_start_from(std::uint64_t from);
 
  private:
   event check_header();
@@ -218,7 +220,7 @@ inline log_reader::event log_reader::next() {
   }
 }
 
-inline result<bool> log_reader::valid_fragment_from(std::uint64_t from) {
+inline result<bool> log_reader::record_start_from(std::uint64_t from) {
   namespace f = log_format;
   // Windows of k_step candidates, each read with enough bytes after it for
   // the longest fragment that can start inside it.
@@ -232,7 +234,10 @@ inline result<bool> log_reader::valid_fragment_from(std::uint64_t from) {
     const std::size_t candidates = std::min(k_step, b.size());
     for (std::size_t q = 0; q < candidates && q + f::k_min_fragment_room <= b.size(); ++q) {
       const auto type = static_cast<std::uint8_t>(b[q + f::k_type_offset]);
-      if (type == 0 || type > f::k_max_fragment_type) continue;
+      if (type != static_cast<std::uint8_t>(f::fragment_type::full) &&
+          type != static_cast<std::uint8_t>(f::fragment_type::first)) {
+        continue;
+      }
       const std::size_t len = decode_fixed16(b.data() + q + f::k_length_offset);
       if (len == 0 || q + f::k_fragment_header_size + len > b.size()) continue;
       // With the block size known, a fragment must also fit its block. (With

@@ -483,7 +483,7 @@ inline status wal_core::on_damage(const std::vector<std::uint64_t>& todo, std::s
     case recovery_mode::tolerate_torn_tail: {
       if (!d.may_be_torn) return status::corruption(where + " (no crash leaves this: not a torn tail)");
       if (i + 1 != todo.size()) return status::corruption(where + " (not the tail of the log: newer segments follow)");
-      auto more = rd.valid_fragment_from(d.fragment_offset + 1);
+      auto more = rd.record_start_from(d.fragment_offset + 1);
       if (!more) return more.status().with_context("wal recovery");
       if (*more) return status::corruption(where + " (not the tail of the log: valid records follow it)");
       report_.bytes_dropped += size - d.record_offset;
