@@ -13,7 +13,9 @@
 // survive kill -9); with write_options.sync (or options.sync_every_write) they
 // are also fdatasynced (they survive power loss). Concurrent appends are
 // grouped: the first in the queue writes the whole group with one write and
-// at most one fdatasync (stats().groups, max_group, avg_group()). A failed
+// at most one fdatasync (stats().groups, max_group, avg_group()); a syncing
+// leader briefly waits for writers it saw active last time (max_group_wait,
+// and at most half an fdatasync), so two threads share fsyncs. A failed
 // write or fsync is sticky: every later append returns it until reopened.
 // Recovery modes are described in persist/recovery.hpp.
 //
@@ -26,6 +28,7 @@
 // the tail is never taken for the end of the log.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -58,7 +61,10 @@ class wal {
     recovery_mode recovery = recovery_mode::tolerate_torn_tail;
     bool sync_every_write = false;                        // as if every write_options had sync = true
     std::size_t max_group_bytes = std::size_t{1} << 20;  // a group commit takes batches up to this many bytes
-    bool lock_directory = true;                           // false when the caller holds lock_directory(dir)
+    // How long a syncing leader may wait for writers it expects (at most
+    // half the recent fdatasync time); 0 turns gathering off.
+    std::chrono::microseconds max_group_wait{1000};
+    bool lock_directory = true;  // false when the caller holds lock_directory(dir)
   };
 
   // Every acknowledged write survives kill -9.
@@ -116,6 +122,7 @@ class wal {
     c.recovery = o.recovery;
     c.sync_every_write = o.sync_every_write;
     c.max_group_bytes = o.max_group_bytes;
+    c.max_group_wait = o.max_group_wait;
     c.block_size = static_cast<std::uint32_t>(BlockSize);
     c.args = args;
     auto core = detail::wal_core::open(std::move(fs), dir, c);

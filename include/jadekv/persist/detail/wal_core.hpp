@@ -17,6 +17,12 @@
 //     its group, up to max_group_bytes and never past an exclusive operation
 //     (rotate, close: a queue entry with no batch), writes the whole group
 //     with one write and at most one fdatasync, then completes every member.
+//   - Gathering: a syncing leader that finds fewer writers queued than were
+//     active at the end of the last synced group (active_hint_) waits for
+//     them, at most half the recent fdatasync time and at most
+//     max_group_wait. Without it two threads ping-pong: each finds the other
+//     still on its way back and syncs alone. A lone writer never waits
+//     (its hint is 1).
 //   - files_mu_ guards the list of segments and the file-number counter. It
 //     may be held while taking mu_ (to count a sync), never the reverse.
 //
@@ -36,6 +42,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -68,6 +75,7 @@ struct wal_config {
   recovery_mode recovery = recovery_mode::tolerate_torn_tail;
   bool sync_every_write = false;
   std::size_t max_group_bytes = std::size_t{1} << 20;
+  std::chrono::microseconds max_group_wait{1000};
   std::uint32_t block_size = log_format::k_default_block_size;
   log_open_args args;
 };
@@ -165,6 +173,9 @@ class wal_core {
   bool closed_ = false;        // GUARDED_BY(mu_)
   bool recovered_ = false;     // GUARDED_BY(mu_)
   ::jadekv::persist::stats stats_;  // GUARDED_BY(mu_)
+  std::size_t active_hint_ = 1;     // GUARDED_BY(mu_); writers queued at the end of the last synced group
+  std::chrono::nanoseconds sync_time_{0};  // GUARDED_BY(mu_); moving average of a group's fdatasync
+  bool gathering_ = false;          // GUARDED_BY(mu_); the leader waits for active_hint_ writers
 
   mutable std::mutex files_mu_;
   std::vector<std::uint64_t> segments_;  // GUARDED_BY(files_mu_); ascending, the current one last
@@ -253,6 +264,7 @@ auto wal_core::exclusive(Work&& work) -> decltype(work()) {
   writer me;
   std::unique_lock l(mu_);
   queue_.push_back(&me);
+  if (gathering_) queue_.front()->cv.notify_one();  // no point waiting: the group stops here
   while (queue_.front() != &me) me.cv.wait(l);
   l.unlock();
   auto r = work();
@@ -299,6 +311,7 @@ inline status wal_core::append(write_batch& b, bool sync) {
   std::unique_lock l(mu_);
   if (auto s = refuse_locked(); !s.ok()) return s;
   queue_.push_back(&w);
+  if (gathering_) queue_.front()->cv.notify_one();  // the leader counts arrivals
   while (!w.done && queue_.front() != &w) w.cv.wait(l);
   if (w.done) return w.result;
 
@@ -307,6 +320,12 @@ inline status wal_core::append(write_batch& b, bool sync) {
     queue_.pop_front();
     if (!queue_.empty()) queue_.front()->cv.notify_one();
     return s;
+  }
+  if (w.sync && active_hint_ > 1 && queue_.size() < active_hint_ && sync_time_.count() > 0) {
+    const auto wait = std::min<std::chrono::nanoseconds>(sync_time_ / 2, cfg_.max_group_wait);
+    gathering_ = true;
+    w.cv.wait_for(l, wait, [&] { return queue_.size() >= active_hint_; });
+    gathering_ = false;
   }
   group_.clear();
   std::size_t bytes = 0;
@@ -335,6 +354,7 @@ inline status wal_core::append(write_batch& b, bool sync) {
     end = frame_record(buf_, end, cfg_.block_size, seed_, x->batch->data());
   }
   bool wrote = false, synced = false;
+  std::chrono::nanoseconds sync_took{0};
   if (s.ok()) {
     s = file_->write_at(offset_, buf_);
     wrote = s.ok();
@@ -342,7 +362,9 @@ inline status wal_core::append(write_batch& b, bool sync) {
   if (s.ok()) {
     offset_ = end;
     if (want_sync) {
+      const auto t0 = std::chrono::steady_clock::now();
       s = file_->datasync();
+      sync_took = std::chrono::steady_clock::now() - t0;
       synced = true;
       if (s.ok()) synced_offset_ = offset_;
     }
@@ -354,7 +376,11 @@ inline status wal_core::append(write_batch& b, bool sync) {
   stats_.records += group_.size();
   stats_.max_group = std::max<std::uint64_t>(stats_.max_group, group_.size());
   if (wrote) stats_.bytes_written += buf_.size();
-  if (synced) ++stats_.syncs;
+  if (synced) {
+    ++stats_.syncs;
+    active_hint_ = queue_.size();  // this group and the writers that queued meanwhile
+    sync_time_ = sync_time_.count() == 0 ? sync_took : (sync_time_ * 7 + sync_took) / 8;
+  }
   for (writer* x : group_) stats_.synced_records += x->sync ? 1 : 0;
   if (!s.ok() && error_.ok()) {
     error_ = s.with_context("wal: writes refused until reopened after segment " + segment_file_name(segment_) +
