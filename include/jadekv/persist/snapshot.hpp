@@ -153,19 +153,20 @@ class snapshot {
     Log log;
     std::vector<std::uint64_t> found;  // snapshot numbers listed at open, ascending
 
-    std::mutex checkpoint_mu;  // serialises checkpoint, and guards the members below it
+    std::mutex checkpoint_mu;  // serialises recover/checkpoint/close, and guards the members below it
     std::map<std::uint64_t, std::uint64_t> known;  // valid snapshots: number -> log start
     std::set<std::uint64_t> bad;                    // damaged snapshots, deleted at the next checkpoint
-    std::uint64_t checkpoints = 0;
-    std::uint64_t snapshot_bytes = 0;
-    std::uint64_t dir_syncs = 0;
     bool recovered = false;
     bool closed = false;
 
-    // Read by checkpoint_due() from any thread; relaxed: a trigger that is
-    // a little late or early is harmless.
+    // Read by checkpoint_due() and stats() from any thread without the
+    // mutex; relaxed: they are counters and a trigger, where a value a
+    // moment old is as good as the newest.
     std::atomic<std::uint64_t> writes_since{0};
     std::atomic<typename Clock::rep> last_checkpoint{0};
+    std::atomic<std::uint64_t> checkpoints{0};
+    std::atomic<std::uint64_t> snapshot_bytes{0};
+    std::atomic<std::uint64_t> dir_syncs{0};
 
     recovery_report report;
 
@@ -190,7 +191,7 @@ class snapshot {
   }
   status sync_dir() {
     auto s = st().fs->sync_dir(st().dir);
-    if (s.ok()) ++st().dir_syncs;
+    if (s.ok()) st().dir_syncs.fetch_add(1, std::memory_order_relaxed);
     return s;
   }
   // REQUIRES: checkpoint_mu held. Deletes what the kept snapshots do not need.
@@ -381,8 +382,8 @@ status snapshot<Log, Clock>::checkpoint(Source&& src) {
   // every older snapshot and segment.
   if (auto d = sync_dir(); !d.ok()) return d.with_context("checkpoint " + name);
   s.known[number] = rot->segment;
-  ++s.checkpoints;
-  s.snapshot_bytes += w.bytes();
+  s.checkpoints.fetch_add(1, std::memory_order_relaxed);
+  s.snapshot_bytes.fetch_add(w.bytes(), std::memory_order_relaxed);
   s.writes_since.store(0, std::memory_order_relaxed);
   s.last_checkpoint.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   return prune().with_context("checkpoint " + name + " done; deleting what it replaces");
@@ -423,10 +424,9 @@ template <class Log, class Clock>
 ::jadekv::persist::stats snapshot<Log, Clock>::stats() const {
   auto& s = st();
   ::jadekv::persist::stats out = s.log.stats();
-  std::lock_guard g(s.checkpoint_mu);
-  out.checkpoints = s.checkpoints;
-  out.bytes_written += s.snapshot_bytes;
-  out.dir_syncs += s.dir_syncs;
+  out.checkpoints = s.checkpoints.load(std::memory_order_relaxed);
+  out.bytes_written += s.snapshot_bytes.load(std::memory_order_relaxed);
+  out.dir_syncs += s.dir_syncs.load(std::memory_order_relaxed);
   return out;
 }
 
