@@ -21,18 +21,7 @@ namespace {
 
 using namespace persist_test;
 using jadekv_test::fs_env;
-
-// Runs f in a forked child; returns its exit code.
-template <class F>
-int in_child(F f) {
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) ::_exit(f());
-  int st = 0;
-  REQUIRE(::waitpid(pid, &st, 0) == pid);
-  REQUIRE(WIFEXITED(st));
-  return WEXITSTATUS(st);
-}
+using jadekv_test::in_child;
 
 }  // namespace
 

@@ -42,6 +42,23 @@ void append_ok(wal& w, kv::write_batch& b, bool sync = false) {
   REQUIRE_MESSAGE(s.ok(), s.to_string());
 }
 
+// A log holding one synced batch, whose next operation of a kind in `kinds`
+// fails with `error` after landing `torn` bytes.
+wal log_failing_next(const std::shared_ptr<io::fault_fs<io::memory_fs>>& fs, io::op_set kinds, int error,
+                     std::size_t torn = 0) {
+  replay r;
+  auto w = open_wal(fs, k_dir, r);
+  auto b0 = workload_batch(0);
+  append_ok(w, b0, true);
+  io::fault_spec f;
+  f.kinds = kinds;
+  f.error = error;
+  f.torn_prefix = torn;
+  f.at = fs->operation_count() + 1;
+  fs->inject(f);
+  return w;
+}
+
 std::vector<std::string> segment_names(io::file_system& fs, const std::filesystem::path& dir) {
   std::vector<std::string> out;
   for (const auto& n : names(fs, dir)) {
@@ -181,14 +198,7 @@ TEST_CASE("wal: close makes unsynced writes durable; a crash without it keeps on
 
 TEST_CASE("wal: a failed fsync is sticky until reopened, and never taken for success") {
   auto fs = std::make_shared<io::fault_fs<io::memory_fs>>();
-  replay r0;
-  auto w = open_wal(fs, k_dir, r0);
-  auto b0 = workload_batch(0);
-  append_ok(w, b0, true);
-  io::fault_spec f;
-  f.kinds = io::op_kind::datasync;
-  f.at = fs->operation_count() + 1;
-  fs->inject(f);  // the next datasync fails once
+  auto w = log_failing_next(fs, io::op_kind::datasync, EIO);
   auto b1 = workload_batch(1);
   auto s = w.append(b1, kv::write_options{true});
   CHECK(s.is_io_error());
@@ -211,16 +221,7 @@ TEST_CASE("wal: a failed fsync is sticky until reopened, and never taken for suc
 
 TEST_CASE("wal: a failed or torn write is sticky; ENOSPC reads as no_space") {
   auto fs = std::make_shared<io::fault_fs<io::memory_fs>>();
-  replay r0;
-  auto w = open_wal(fs, k_dir, r0);
-  auto b0 = workload_batch(0);
-  append_ok(w, b0, true);
-  io::fault_spec f;
-  f.kinds = io::op_kind::write;
-  f.error = ENOSPC;
-  f.torn_prefix = 5;
-  f.at = fs->operation_count() + 1;
-  fs->inject(f);
+  auto w = log_failing_next(fs, io::op_kind::write, ENOSPC, 5);
   auto b1 = workload_batch(1);
   CHECK(w.append(b1, kv::write_options{true}).is_no_space());
   auto b2 = workload_batch(2);

@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -76,7 +75,7 @@ template <class L>
 concept snapshot_log =
     policy<L> && requires(L& l, std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
                           const typename L::options& o, detail::log_open_args args,
-                          const std::optional<detail::replay_base>& base, detail::apply_probe& apply, std::uint64_t n) {
+                          const detail::replay_base* base, detail::apply_probe& apply, std::uint64_t n) {
       { L::open_log(fs, dir, o, args) } -> std::same_as<result<L>>;
       { l.recover_from(base, apply) } -> std::same_as<status>;
       { l.rotate() } -> std::same_as<result<detail::rotation>>;

@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <utility>
 
 #include "jadekv/core/internal_key.hpp"
@@ -56,7 +55,7 @@ class none {
   // Replays nothing. REQUIRES: called once, before any append.
   template <class F>
   status recover(F&& apply) {
-    return recover_from(std::nullopt, apply);
+    return recover_from(nullptr, apply);
   }
   const recovery_report& report() const { return st().report; }
   sequence_number last_sequence() const { return st().last.load(std::memory_order_acquire); }
@@ -94,9 +93,9 @@ class none {
                                const options& o, detail::log_open_args) {
     return open(std::move(fs), dir, o);
   }
-  // Sets last_sequence() to base->after; replays nothing.
+  // Sets last_sequence() to base->after (if given); replays nothing.
   template <class F>
-  status recover_from(const std::optional<detail::replay_base>& base, F&) {
+  status recover_from(const detail::replay_base* base, F&) {
     auto& s = st();
     if (s.recovered.load(std::memory_order_acquire)) return status::invalid_argument("persist::none: recover() called twice");
     if (base) s.last.store(base->after, std::memory_order_release);

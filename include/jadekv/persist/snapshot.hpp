@@ -323,7 +323,7 @@ status snapshot<Log, Clock>::recover(F&& apply) {
     base.first_segment = chosen->header.log_start;
     base.after = chosen->header.sequence;
   }
-  if (auto r = s.log.recover_from(base, apply); !r.ok()) return r;
+  if (auto r = s.log.recover_from(&base, apply); !r.ok()) return r;
   const recovery_report& lr = s.log.report();
   s.report.records = lr.records;
   s.report.segments = lr.segments;

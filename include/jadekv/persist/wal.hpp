@@ -33,7 +33,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <utility>
 
 #include "jadekv/core/internal_key.hpp"
@@ -88,7 +87,7 @@ class wal {
   // starts a new segment. REQUIRES: called once, before any append.
   template <class F>
   status recover(F&& apply) {
-    return recover_from(std::nullopt, apply);
+    return recover_from(nullptr, apply);
   }
   // What the recovery replayed and ignored.
   const recovery_report& report() const { return core().report(); }
@@ -130,7 +129,8 @@ class wal {
     return wal(std::move(*core));
   }
   template <class F>
-  status recover_from(const std::optional<detail::replay_base>& base, F& apply) {
+  // base: where a snapshot left off; nullptr replays the whole log.
+  status recover_from(const detail::replay_base* base, F& apply) {
     auto call = [&apply](const write_batch& b) { return detail::call_apply(apply, b); };
     return core().recover(base, call);
   }

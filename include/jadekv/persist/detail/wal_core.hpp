@@ -92,8 +92,9 @@ class wal_core {
   ~wal_core() { (void)close(); }
 
   // Replays the segments (from base->first_segment on, expecting the first
-  // record to follow base->after), then starts a new segment.
-  status recover(const std::optional<replay_base>& base, apply_fn apply);
+  // record to follow base->after; all of them when base is null), then
+  // starts a new segment.
+  status recover(const replay_base* base, apply_fn apply);
   // Assigns b's sequence numbers and logs it; see the invariants.
   status append(write_batch& b, bool sync);
   // Fsyncs the current segment and starts the next one.
@@ -535,7 +536,7 @@ inline status wal_core::on_damage(const std::vector<std::uint64_t>& todo, std::s
   return status::invalid_argument("wal: unknown recovery mode");
 }
 
-inline status wal_core::recover(const std::optional<replay_base>& base, apply_fn apply) {
+inline status wal_core::recover(const replay_base* base, apply_fn apply) {
   {
     std::lock_guard g(mu_);
     if (closed_) return status::closed("wal: closed");
