@@ -4,6 +4,7 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -67,6 +68,18 @@ inline void put(io::file_system& fs, const std::filesystem::path& p, std::string
 inline std::string get(io::file_system& fs, const std::filesystem::path& p) {
   auto r = io::read_file(fs, p);
   return r ? *r : "<" + r.status().to_string() + ">";
+}
+
+// Runs child() in a forked process and returns its exit code.
+template <class Child>
+int in_child(Child child) {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) ::_exit(child());
+  int st = 0;
+  REQUIRE(::waitpid(pid, &st, 0) == pid);
+  REQUIRE(WIFEXITED(st));
+  return WEXITSTATUS(st);
 }
 
 inline bool there(io::file_system& fs, const std::filesystem::path& p) {

@@ -20,17 +20,6 @@ namespace {
 using namespace jadekv_test;
 using io::open_mode;
 
-// Runs child() in a forked process and returns its exit code.
-template <class Child>
-int in_child(Child child) {
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) ::_exit(child());
-  int st = 0;
-  REQUIRE(::waitpid(pid, &st, 0) == pid);
-  REQUIRE(WIFEXITED(st));
-  return WEXITSTATUS(st);
-}
 
 // 0 = got the lock, 1 = busy, 2 = other error.
 int try_lock_in_child(const std::filesystem::path& p) {

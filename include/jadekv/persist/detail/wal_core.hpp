@@ -1,0 +1,619 @@
+// wal_core: everything of persist::wal<BlockSize> that does not depend on the
+// block size (which it takes at run time): the directory scan, recovery, the
+// group-commit queue, segment switching and release. wal.hpp is the policy
+// users name; this is its one implementation.
+//
+// Thread safety:
+//   - append, rotate, release_segments_before, close, stats, last_sequence
+//     may be called from any thread at once; recover must finish before any
+//     of them starts.
+//   - Writers queue up in `queue_` (under mu_). The writer at the front owns
+//     the log tail (file_, segment_, seed_, offset_, synced_offset_, buf_,
+//     group_) and uses it with mu_ released; it passes ownership on only by
+//     popping itself and notifying the next front, both under mu_. So the
+//     mutex orders every owner's use of the tail before the next owner's,
+//     which is all the tail needs.
+//   - A leader (a writer with a batch) takes the writers queued behind it into
+//     its group, up to max_group_bytes and never past an exclusive operation
+//     (rotate, close: a queue entry with no batch), writes the whole group
+//     with one write and at most one fdatasync, then completes every member.
+//   - Gathering: a syncing leader that finds fewer writers queued than were
+//     active at the end of the last synced group (active_hint_) waits for
+//     them, at most half the recent fdatasync time and at most
+//     max_group_wait. Without it two threads ping-pong: each finds the other
+//     still on its way back and syncs alone. A lone writer never waits
+//     (its hint is 1).
+//   - files_mu_ guards the list of segments and the file-number counter. It
+//     may be held while taking mu_ (to count a sync), never the reverse.
+//
+// Invariants:
+//   1. Sequence numbers are assigned by the tail owner in queue order, so the
+//      log holds batches in sequence order with no gap; each segment header
+//      records the sequence its first record has.
+//   2. A segment gets its first record only after the previous segment is
+//      fsynced and the new one's header and name are durable; so after any
+//      crash only the newest segment can have a torn tail.
+//   3. After a failed write or fsync every later append, rotate and close
+//      returns that error (sticky): an fsync is never retried and taken as
+//      success. Reopening is the only way on.
+//   4. An append that returned ok has its bytes in the OS (pwrite done); one
+//      that asked for sync has them fdatasynced too.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "jadekv/core/internal_key.hpp"
+#include "jadekv/core/result.hpp"
+#include "jadekv/core/status.hpp"
+#include "jadekv/core/write_batch.hpp"
+#include "jadekv/io/file_system.hpp"
+#include "jadekv/persist/detail/apply.hpp"
+#include "jadekv/persist/detail/log_reader.hpp"
+#include "jadekv/persist/detail/log_writer.hpp"
+#include "jadekv/persist/directory_lock.hpp"
+#include "jadekv/persist/file_names.hpp"
+#include "jadekv/persist/log_format.hpp"
+#include "jadekv/persist/recovery.hpp"
+#include "jadekv/persist/stats.hpp"
+
+namespace jadekv::inline v0::persist::detail {
+
+struct wal_config {
+  recovery_mode recovery = recovery_mode::tolerate_torn_tail;
+  bool sync_every_write = false;
+  std::size_t max_group_bytes = std::size_t{1} << 20;
+  std::chrono::microseconds max_group_wait{1000};
+  std::uint32_t block_size = log_format::k_default_block_size;
+  log_open_args args;
+};
+
+class wal_core {
+ public:
+  // Creates dir if missing, takes its lock (unless args say the caller holds
+  // it), removes leftover temporary segments and lists the segments.
+  static result<std::unique_ptr<wal_core>> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
+                                                const wal_config& c);
+
+  wal_core(const wal_core&) = delete;
+  wal_core& operator=(const wal_core&) = delete;
+  ~wal_core() { (void)close(); }
+
+  // Replays the segments (from base->first_segment on, expecting the first
+  // record to follow base->after; all of them when base is null), then
+  // starts a new segment.
+  status recover(const replay_base* base, apply_fn apply);
+  // Assigns b's sequence numbers and logs it; see the invariants.
+  status append(write_batch& b, bool sync);
+  // Fsyncs the current segment and starts the next one.
+  result<rotation> rotate();
+  // Removes the segments numbered below `number` (not the current one).
+  status release_segments_before(std::uint64_t number);
+  // Fsyncs what is unsynced and closes; later calls fail with closed.
+  status close();
+
+  ::jadekv::persist::stats stats() const;
+  sequence_number last_sequence() const noexcept { return last_sequence_.load(std::memory_order_acquire); }
+  const recovery_report& report() const noexcept { return report_; }
+  std::uint64_t current_segment() const {
+    std::lock_guard g(files_mu_);
+    return segments_.empty() ? 0 : segments_.back();
+  }
+  // A number no file in the directory has.
+  std::uint64_t new_file_number() {
+    std::lock_guard g(files_mu_);
+    return next_number_++;
+  }
+  // Makes later numbers exceed n.
+  void note_file_number(std::uint64_t n) {
+    std::lock_guard g(files_mu_);
+    next_number_ = std::max(next_number_, n + 1);
+  }
+
+ private:
+  struct writer {
+    write_batch* batch = nullptr;  // nullptr: an exclusive operation
+    bool sync = false;
+    bool done = false;  // GUARDED_BY(mu_)
+    status result;      // GUARDED_BY(mu_)
+    std::condition_variable cv;
+  };
+
+  wal_core(std::shared_ptr<io::file_system> fs, std::filesystem::path dir, const wal_config& c,
+           std::unique_ptr<io::file_lock> lock)
+      : fs_(std::move(fs)), dir_(std::move(dir)), cfg_(c), lock_(std::move(lock)) {}
+
+  std::filesystem::path path_of(const std::string& name) const { return dir_ / name; }
+  // REQUIRES: mu_ held. Why an append cannot go ahead, or ok.
+  status refuse_locked() const;
+  // Runs work() as the owner of the log tail, alone in the queue.
+  template <class Work>
+  auto exclusive(Work&& work) -> decltype(work());
+  // REQUIRES: tail ownership. Creates segment `number` (written aside,
+  // fsynced, renamed, directory fsynced) and makes it current.
+  status start_segment(std::uint64_t number, sequence_number first_sequence);
+  // Records s as the sticky error (invariant 3) and returns it.
+  status fail(status s);
+  void count_sync(bool dir) {
+    std::lock_guard g(mu_);
+    ++(dir ? stats_.dir_syncs : stats_.syncs);
+  }
+  status sync_dir() {
+    auto s = fs_->sync_dir(dir_);
+    if (s.ok()) count_sync(true);
+    return s;
+  }
+  // Recovery's answer to damage in segment todo[i].
+  status on_damage(const std::vector<std::uint64_t>& todo, std::size_t i, log_reader& rd, std::uint64_t size,
+                   const log_damage& d);
+  // Keeps bytes [0, keep) of a segment: truncates and fsyncs it, or sets it
+  // aside as ".discarded" when not even its header is kept.
+  status cut_segment(std::uint64_t number, std::uint64_t keep);
+  status set_aside(std::uint64_t number);
+
+  const std::shared_ptr<io::file_system> fs_;
+  const std::filesystem::path dir_;
+  const wal_config cfg_;
+  std::unique_ptr<io::file_lock> lock_;  // touched only by close (exclusive) and the destructor
+
+  mutable std::mutex mu_;
+  std::deque<writer*> queue_;  // GUARDED_BY(mu_)
+  status error_;               // GUARDED_BY(mu_); sticky
+  bool closed_ = false;        // GUARDED_BY(mu_)
+  bool recovered_ = false;     // GUARDED_BY(mu_)
+  ::jadekv::persist::stats stats_;  // GUARDED_BY(mu_)
+  std::size_t active_hint_ = 1;     // GUARDED_BY(mu_); writers queued at the end of the last synced group
+  std::chrono::nanoseconds sync_time_{0};  // GUARDED_BY(mu_); moving average of a group's fdatasync
+  bool gathering_ = false;          // GUARDED_BY(mu_); the leader waits for active_hint_ writers
+
+  mutable std::mutex files_mu_;
+  std::vector<std::uint64_t> segments_;  // GUARDED_BY(files_mu_); ascending, the current one last
+  std::uint64_t next_number_ = 1;        // GUARDED_BY(files_mu_)
+
+  // The log tail: owned by the front of queue_ (see the top of this file).
+  std::unique_ptr<io::file> file_;
+  std::uint64_t segment_ = 0;
+  std::uint32_t seed_ = 0;
+  std::uint64_t offset_ = 0;         // bytes written to file_
+  std::uint64_t synced_offset_ = 0;  // bytes of file_ known durable
+  std::string buf_;
+  std::vector<writer*> group_;
+
+  // Written only by the tail owner (and by recover, before any append);
+  // read anywhere. Release/acquire: a reader that sees a number also sees
+  // the recovery or group commit that produced it.
+  std::atomic<sequence_number> last_sequence_{0};
+
+  recovery_report report_;  // written by open and recover only
+};
+
+// ---------------------------------------------------------------------------
+// Implementation.
+
+inline result<std::unique_ptr<wal_core>> wal_core::open(std::shared_ptr<io::file_system> fs,
+                                                        const std::filesystem::path& dir, const wal_config& c) {
+  if (!fs) return status::invalid_argument("wal: no file system");
+  if (!log_format::valid_block_size(c.block_size)) {
+    return status::invalid_argument("wal: block size " + std::to_string(c.block_size) + " is not a power of two in [" +
+                                    std::to_string(log_format::k_min_block_size) + ", " +
+                                    std::to_string(log_format::k_max_block_size) + "]");
+  }
+  if (auto s = fs->mkdir(dir); !s.ok()) return s.with_context("wal: create directory");
+  std::unique_ptr<io::file_lock> lock;
+  if (c.args.lock_directory) {
+    auto l = lock_directory(*fs, dir);
+    if (!l) return l.status();
+    lock = std::move(*l);
+  }
+  std::unique_ptr<wal_core> core(new wal_core(fs, dir, c, std::move(lock)));
+  auto names = fs->list(dir);
+  if (!names) return names.status().with_context("wal: list directory");
+  bool removed = false;
+  for (const auto& name : *names) {
+    const auto info = parse_file_name(name);
+    if (!info) continue;
+    core->note_file_number(info->number);
+    if (info->kind == file_kind::snapshot) {
+      if (!c.args.inside_snapshot && !info->temporary) {
+        return status::invalid_argument("wal: " + dir.string() + " holds snapshot " + name +
+                                        ": open it with persist::snapshot<persist::wal<>>, which replays both");
+      }
+      continue;
+    }
+    if (info->discarded) continue;
+    if (info->temporary) {
+      if (auto s = fs->remove(core->path_of(name)); !s.ok() && !s.is_not_found()) return s;
+      core->report_.ignored.push_back(name + ": removed, a segment that was being created at a crash");
+      removed = true;
+      continue;
+    }
+    core->segments_.push_back(info->number);
+  }
+  std::sort(core->segments_.begin(), core->segments_.end());
+  if (removed) {
+    if (auto s = core->sync_dir(); !s.ok()) return s;
+  }
+  return core;
+}
+
+inline status wal_core::refuse_locked() const {
+  if (closed_) return status::closed("wal: closed");
+  if (!recovered_) return status::invalid_argument("wal: append before recover()");
+  return error_;
+}
+
+inline status wal_core::fail(status s) {
+  std::lock_guard g(mu_);
+  if (error_.ok()) error_ = s.with_context("wal: writes refused until reopened after");
+  return error_;
+}
+
+template <class Work>
+auto wal_core::exclusive(Work&& work) -> decltype(work()) {
+  writer me;
+  std::unique_lock l(mu_);
+  queue_.push_back(&me);
+  if (gathering_) queue_.front()->cv.notify_one();  // no point waiting: the group stops here
+  while (queue_.front() != &me) me.cv.wait(l);
+  l.unlock();
+  auto r = work();
+  l.lock();
+  queue_.pop_front();
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  return r;
+}
+
+inline status wal_core::start_segment(std::uint64_t number, sequence_number first_sequence) {
+  const std::string name = segment_file_name(number);
+  const auto tmp = path_of(temp_file_name(name));
+  const std::string header = encode_segment_header(number, cfg_.block_size, first_sequence);
+  auto made = [&]() -> result<std::unique_ptr<io::file>> {
+    auto f = fs_->open(tmp, io::open_mode::create_new);
+    if (!f) return f.status();
+    if (auto s = (*f)->write_at(0, header); !s.ok()) return s;
+    if (auto s = (*f)->datasync(); !s.ok()) return s;
+    count_sync(false);
+    if (auto s = fs_->rename(tmp, path_of(name)); !s.ok()) return s;
+    return f;
+  }();
+  if (!made) {
+    (void)fs_->remove(tmp);
+    return made.status().with_context("wal: start segment " + name);
+  }
+  // The handle survives the rename (file_system invariant 3). Until the
+  // directory is synced nothing goes into the new segment.
+  if (auto s = sync_dir(); !s.ok()) return s.with_context("wal: start segment " + name);
+  if (file_) (void)file_->close();  // its bytes are durable; a close error changes nothing
+  file_ = std::move(*made);
+  segment_ = number;
+  seed_ = segment_seed(number);
+  offset_ = synced_offset_ = header.size();
+  std::lock_guard g(files_mu_);
+  segments_.push_back(number);
+  return {};
+}
+
+inline status wal_core::append(write_batch& b, bool sync) {
+  writer w;
+  w.batch = &b;
+  w.sync = sync || cfg_.sync_every_write;
+  std::unique_lock l(mu_);
+  if (auto s = refuse_locked(); !s.ok()) return s;
+  queue_.push_back(&w);
+  if (gathering_) queue_.front()->cv.notify_one();  // the leader counts arrivals
+  while (!w.done && queue_.front() != &w) w.cv.wait(l);
+  if (w.done) return w.result;
+
+  // The leader. A writer ahead of it may have failed or closed the log.
+  if (auto s = refuse_locked(); !s.ok()) {
+    queue_.pop_front();
+    if (!queue_.empty()) queue_.front()->cv.notify_one();
+    return s;
+  }
+  if (w.sync && active_hint_ > 1 && queue_.size() < active_hint_ && sync_time_.count() > 0) {
+    const auto wait = std::min<std::chrono::nanoseconds>(sync_time_ / 2, cfg_.max_group_wait);
+    gathering_ = true;
+    w.cv.wait_for(l, wait, [&] { return queue_.size() >= active_hint_; });
+    gathering_ = false;
+  }
+  group_.clear();
+  std::size_t bytes = 0;
+  bool want_sync = false;
+  for (writer* x : queue_) {
+    if (x->batch == nullptr) break;
+    if (!group_.empty() && bytes + x->batch->byte_size() > cfg_.max_group_bytes) break;
+    group_.push_back(x);
+    bytes += x->batch->byte_size();
+    want_sync = want_sync || x->sync;
+  }
+  l.unlock();
+
+  // Owner of the tail from here until the pops below.
+  status s;
+  sequence_number seq = last_sequence_.load(std::memory_order_relaxed);
+  buf_.clear();
+  std::uint64_t end = offset_;
+  for (writer* x : group_) {
+    if (x->batch->count() > k_max_sequence - seq) {
+      s = status::invalid_argument("wal: sequence numbers exhausted");
+      break;
+    }
+    x->batch->set_sequence(seq + 1);
+    seq += x->batch->count();
+    end = frame_record(buf_, end, cfg_.block_size, seed_, x->batch->data());
+  }
+  bool wrote = false, synced = false;
+  std::chrono::nanoseconds sync_took{0};
+  if (s.ok()) {
+    s = file_->write_at(offset_, buf_);
+    wrote = s.ok();
+  }
+  if (s.ok()) {
+    offset_ = end;
+    if (want_sync) {
+      const auto t0 = std::chrono::steady_clock::now();
+      s = file_->datasync();
+      sync_took = std::chrono::steady_clock::now() - t0;
+      synced = true;
+      if (s.ok()) synced_offset_ = offset_;
+    }
+  }
+  if (s.ok()) last_sequence_.store(seq, std::memory_order_release);
+
+  l.lock();
+  ++stats_.groups;
+  stats_.records += group_.size();
+  stats_.max_group = std::max<std::uint64_t>(stats_.max_group, group_.size());
+  if (wrote) stats_.bytes_written += buf_.size();
+  if (synced) {
+    ++stats_.syncs;
+    active_hint_ = queue_.size();  // this group and the writers that queued meanwhile
+    sync_time_ = sync_time_.count() == 0 ? sync_took : (sync_time_ * 7 + sync_took) / 8;
+  }
+  for (writer* x : group_) stats_.synced_records += x->sync ? 1 : 0;
+  if (!s.ok() && error_.ok()) {
+    error_ = s.with_context("wal: writes refused until reopened after segment " + segment_file_name(segment_) +
+                            " failed");
+  }
+  const status out = s.ok() ? s : error_;
+  for (writer* x : group_) {
+    queue_.pop_front();
+    if (x == &w) continue;
+    x->result = out;
+    x->done = true;
+    x->cv.notify_one();
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  return out;
+}
+
+inline result<rotation> wal_core::rotate() {
+  return exclusive([&]() -> result<rotation> {
+    {
+      std::lock_guard g(mu_);
+      if (auto s = refuse_locked(); !s.ok()) return s;
+    }
+    if (synced_offset_ < offset_) {
+      if (auto s = file_->datasync(); !s.ok()) return fail(std::move(s));
+      count_sync(false);
+      synced_offset_ = offset_;
+    }
+    const sequence_number last = last_sequence_.load(std::memory_order_relaxed);
+    const std::uint64_t number = new_file_number();
+    if (auto s = start_segment(number, last + 1); !s.ok()) return fail(std::move(s));
+    return rotation{number, last};
+  });
+}
+
+inline status wal_core::release_segments_before(std::uint64_t number) {
+  std::lock_guard g(files_mu_);
+  const std::uint64_t current = segments_.empty() ? 0 : segments_.back();
+  if (number > current) {
+    return status::invalid_argument("wal: release_segments_before(" + std::to_string(number) +
+                                    ") passes the current segment " + std::to_string(current));
+  }
+  auto stop = std::lower_bound(segments_.begin(), segments_.end(), number);
+  if (stop == segments_.begin()) return {};
+  for (auto it = segments_.begin(); it != stop; ++it) {
+    if (auto s = fs_->remove(path_of(segment_file_name(*it))); !s.ok() && !s.is_not_found()) {
+      segments_.erase(segments_.begin(), it);
+      return s.with_context("wal: release segments");
+    }
+  }
+  segments_.erase(segments_.begin(), stop);
+  return sync_dir().with_context("wal: release segments");
+}
+
+inline status wal_core::close() {
+  return exclusive([&]() -> status {
+    status s;
+    {
+      std::lock_guard g(mu_);
+      if (closed_) return {};
+      closed_ = true;
+      s = error_;
+    }
+    if (file_) {
+      if (s.ok() && synced_offset_ < offset_) {
+        s = file_->datasync();
+        if (s.ok()) {
+          count_sync(false);
+          synced_offset_ = offset_;
+        }
+      }
+      auto c = file_->close();
+      if (s.ok()) s = c;
+      file_.reset();
+    }
+    lock_.reset();
+    return s.with_context("wal: close");
+  });
+}
+
+inline ::jadekv::persist::stats wal_core::stats() const {
+  ::jadekv::persist::stats out;
+  {
+    std::lock_guard g(mu_);
+    out = stats_;
+  }
+  std::lock_guard g(files_mu_);
+  out.segments = segments_.size();
+  return out;
+}
+
+inline status wal_core::set_aside(std::uint64_t number) {
+  const std::string name = segment_file_name(number);
+  if (auto s = fs_->rename(path_of(name), path_of(discarded_file_name(name))); !s.ok()) return s;
+  std::lock_guard g(files_mu_);
+  std::erase(segments_, number);
+  return {};
+}
+
+inline status wal_core::cut_segment(std::uint64_t number, std::uint64_t keep) {
+  if (keep < log_format::k_header_size) {
+    if (auto s = set_aside(number); !s.ok()) return s;
+    report_.ignored.push_back(segment_file_name(number) + ": set aside as " +
+                              discarded_file_name(segment_file_name(number)));
+    return sync_dir();
+  }
+  auto f = fs_->open(path_of(segment_file_name(number)), io::open_mode::read_write);
+  if (!f) return f.status();
+  if (auto s = (*f)->truncate(keep); !s.ok()) return s;
+  if (auto s = (*f)->sync(); !s.ok()) return s;
+  count_sync(false);
+  return (*f)->close();
+}
+
+inline status wal_core::on_damage(const std::vector<std::uint64_t>& todo, std::size_t i, log_reader& rd,
+                                  std::uint64_t size, const log_damage& d) {
+  const std::uint64_t number = todo[i];
+  const std::string where = "wal: " + segment_file_name(number) + " at offset " + std::to_string(d.fragment_offset) +
+                            ": " + d.reason;
+  if (d.code == status_code::not_supported) return status::not_supported(where);
+  const std::string dropped = std::to_string(size - d.record_offset) + " bytes from offset " +
+                              std::to_string(d.record_offset) + " dropped";
+  switch (cfg_.recovery) {
+    case recovery_mode::absolute_consistency:
+      return status::corruption(where + " (recovery mode absolute_consistency)");
+    case recovery_mode::tolerate_torn_tail: {
+      if (!d.may_be_torn) return status::corruption(where + " (no crash leaves this: not a torn tail)");
+      if (i + 1 != todo.size()) return status::corruption(where + " (not the tail of the log: newer segments follow)");
+      auto more = rd.record_start_from(d.fragment_offset + 1);
+      if (!more) return more.status().with_context("wal recovery");
+      if (*more) return status::corruption(where + " (not the tail of the log: valid records follow it)");
+      report_.bytes_dropped += size - d.record_offset;
+      report_.ignored.push_back(where + ": a torn tail, " + dropped);
+      return cut_segment(number, d.record_offset).with_context("wal recovery: drop torn tail");
+    }
+    case recovery_mode::point_in_time: {
+      report_.stopped_early = true;
+      report_.bytes_dropped += size - d.record_offset;
+      report_.ignored.push_back(where + ": replay stopped, " + dropped);
+      if (auto s = cut_segment(number, d.record_offset); !s.ok()) return s.with_context("wal recovery");
+      for (std::size_t j = i + 1; j < todo.size(); ++j) {
+        const std::string name = segment_file_name(todo[j]);
+        auto sz = fs_->file_size(path_of(name));
+        if (!sz) return sz.status().with_context("wal recovery");
+        report_.bytes_dropped += *sz;
+        if (auto s = set_aside(todo[j]); !s.ok()) return s.with_context("wal recovery");
+        report_.ignored.push_back(name + ": after the stop point, set aside as " + discarded_file_name(name));
+      }
+      return i + 1 < todo.size() ? sync_dir().with_context("wal recovery") : status{};
+    }
+  }
+  return status::invalid_argument("wal: unknown recovery mode");
+}
+
+inline status wal_core::recover(const replay_base* base, apply_fn apply) {
+  {
+    std::lock_guard g(mu_);
+    if (closed_) return status::closed("wal: closed");
+    if (recovered_) return status::invalid_argument("wal: recover() called twice");
+  }
+  std::vector<std::uint64_t> todo;
+  {
+    std::lock_guard g(files_mu_);
+    for (auto n : segments_) {
+      if (!base || n >= base->first_segment) todo.push_back(n);
+    }
+  }
+  std::optional<sequence_number> expected;
+  sequence_number last = 0;
+  if (base) {
+    expected = base->after + 1;
+    last = base->after;
+  }
+  bool stopped = false;
+  for (std::size_t i = 0; i < todo.size() && !stopped; ++i) {
+    const auto path = path_of(segment_file_name(todo[i]));
+    auto f = fs_->open(path, io::open_mode::read_only);
+    if (!f) return f.status().with_context("wal recovery");
+    auto size = (*f)->size();
+    if (!size) return size.status().with_context("wal recovery");
+    ++report_.segments;
+    log_reader rd(**f, *size, todo[i]);
+    bool header_seen = false;
+    for (;;) {
+      const auto e = rd.next();
+      if (e == log_reader::event::error) return rd.error().with_context("wal recovery");
+      log_damage d;
+      if (e != log_reader::event::damage && !header_seen) {
+        header_seen = true;
+        const sequence_number first = rd.first_sequence();
+        if (first == 0 || (expected && first != *expected)) {
+          d.reason = "the segment starts at sequence " + std::to_string(first) +
+                     (expected ? ", but the log before it ends at " + std::to_string(*expected - 1) +
+                                     " (a segment is missing)"
+                               : " (sequences start at 1)");
+          d.may_be_torn = false;
+          if (auto s = on_damage(todo, i, rd, *size, d); !s.ok()) return s;
+          stopped = true;
+          break;
+        }
+        expected = first;
+        last = std::max(last, first - 1);
+      }
+      if (e == log_reader::event::end) break;
+      if (e == log_reader::event::record) {
+        auto b = write_batch::decode(rd.record());
+        if (b && b->sequence() == *expected) {
+          if (auto s = apply(*b); !s.ok()) return s;
+          ++report_.records;
+          if (b->count() > 0) last = b->sequence() + b->count() - 1;
+          expected = b->sequence() + b->count();
+          continue;
+        }
+        d.record_offset = d.fragment_offset = rd.record_offset();
+        d.may_be_torn = false;
+        d.reason = b ? "sequence gap: the record has sequence " + std::to_string(b->sequence()) + ", expected " +
+                           std::to_string(*expected)
+                     : "the record passed its checksum but does not decode: " + b.status().message();
+      } else {
+        d = rd.damage();
+      }
+      if (auto s = on_damage(todo, i, rd, *size, d); !s.ok()) return s;
+      stopped = true;
+      break;
+    }
+  }
+  last_sequence_.store(last, std::memory_order_release);
+  if (auto s = start_segment(new_file_number(), last + 1); !s.ok()) return s;
+  std::lock_guard g(mu_);
+  stats_.bytes_dropped = report_.bytes_dropped;
+  recovered_ = true;
+  return {};
+}
+
+}  // namespace jadekv::inline v0::persist::detail

@@ -1,0 +1,151 @@
+// Helpers shared by the persist tests: a std::map model that recovered
+// batches are applied to, a deterministic workload, raw file access, and a
+// file system whose syncs are slow (to make group commit observable).
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <jadekv/core/write_batch.hpp>
+#include <jadekv/io/fault_fs.hpp>
+#include <jadekv/io/file_system.hpp>
+#include <jadekv/io/memory_fs.hpp>
+#include <jadekv/persist/recovery.hpp>
+
+namespace persist_test {
+
+namespace kv = jadekv;
+namespace io = jadekv::io;
+namespace persist = jadekv::persist;
+
+using model = std::map<std::string, std::string>;
+
+inline void apply_to(model& m, const kv::write_batch& b) {
+  auto s = b.for_each([&](kv::value_kind k, std::string_view key, std::string_view value) {
+    if (k == kv::value_kind::put) {
+      m[std::string(key)] = std::string(value);
+    } else {
+      m.erase(std::string(key));
+    }
+  });
+  REQUIRE(s.ok());
+}
+
+// The records of a batch without its sequence number.
+inline std::string body(const kv::write_batch& b) { return std::string(b.data().substr(kv::write_batch::k_header_size)); }
+
+// What a recovery handed over.
+struct replay {
+  std::vector<kv::write_batch> batches;
+  model state;
+
+  auto fn() {
+    return [this](const kv::write_batch& b) {
+      batches.push_back(b);
+      apply_to(state, b);
+    };
+  }
+};
+
+// Batch i of the standard workload: 1 to 3 records; some overwrite or erase
+// earlier keys; every tenth one has a value long enough to span blocks.
+inline kv::write_batch workload_batch(int i) {
+  kv::write_batch b;
+  b.put("key" + std::to_string(i), "value" + std::to_string(i));
+  if (i % 3 == 1) b.put("shared" + std::to_string(i % 7), std::string(static_cast<std::size_t>(i % 50), 's'));
+  if (i % 5 == 4) b.erase("key" + std::to_string(i - 2));
+  if (i % 10 == 9) b.put("big" + std::to_string(i), std::string(300 + static_cast<std::size_t>(i), 'b'));
+  return b;
+}
+
+// The model after the first n batches of the workload.
+inline model workload_state(int n) {
+  model m;
+  for (int i = 0; i < n; ++i) apply_to(m, workload_batch(i));
+  return m;
+}
+
+inline std::string read_all(io::file_system& fs, const std::filesystem::path& p) {
+  auto r = io::read_file(fs, p);
+  REQUIRE_MESSAGE(r, r.status().to_string());
+  return *r;
+}
+
+// Replaces p's contents (unsynced; memory_fs needs no sync).
+inline void write_all(io::file_system& fs, const std::filesystem::path& p, std::string_view contents) {
+  auto f = fs.open(p, io::open_mode::truncate);
+  REQUIRE_MESSAGE(f, f.status().to_string());
+  REQUIRE((*f)->append(contents).ok());
+  REQUIRE((*f)->close().ok());
+}
+
+inline std::vector<std::string> names(io::file_system& fs, const std::filesystem::path& dir) {
+  auto r = fs.list(dir);
+  REQUIRE_MESSAGE(r, r.status().to_string());
+  return *r;
+}
+
+inline bool has_note(const persist::recovery_report& r, std::string_view text) {
+  for (const auto& n : r.ignored) {
+    if (n.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A file system whose sync and datasync take `delay` (after the real one).
+class slow_sync_fs final : public io::file_system {
+ public:
+  slow_sync_fs(std::shared_ptr<io::file_system> inner, std::chrono::microseconds delay)
+      : inner_(std::move(inner)), delay_(delay) {}
+
+  kv::result<std::unique_ptr<io::file>> open(const std::filesystem::path& p, io::open_mode m) override {
+    auto f = inner_->open(p, m);
+    if (!f) return f.status();
+    return std::unique_ptr<io::file>(std::make_unique<slow_file>(std::move(*f), delay_));
+  }
+  kv::status rename(const std::filesystem::path& a, const std::filesystem::path& b) override { return inner_->rename(a, b); }
+  kv::status remove(const std::filesystem::path& p) override { return inner_->remove(p); }
+  kv::result<std::vector<std::string>> list(const std::filesystem::path& d) override { return inner_->list(d); }
+  kv::status mkdir(const std::filesystem::path& p) override { return inner_->mkdir(p); }
+  kv::status sync_dir(const std::filesystem::path& d) override { return inner_->sync_dir(d); }
+  kv::result<std::uint64_t> file_size(const std::filesystem::path& p) override { return inner_->file_size(p); }
+  kv::result<bool> exists(const std::filesystem::path& p) override { return inner_->exists(p); }
+  kv::status truncate(const std::filesystem::path& p, std::uint64_t n) override { return inner_->truncate(p, n); }
+  kv::result<std::unique_ptr<io::file_lock>> lock(const std::filesystem::path& p) override { return inner_->lock(p); }
+
+ private:
+  class slow_file final : public io::file {
+   public:
+    slow_file(std::unique_ptr<io::file> f, std::chrono::microseconds d) : f_(std::move(f)), d_(d) {}
+    kv::result<std::string_view> read_at(std::uint64_t o, std::size_t n, char* s) override { return f_->read_at(o, n, s); }
+    kv::status append(std::string_view d) override { return f_->append(d); }
+    kv::status write_at(std::uint64_t o, std::string_view d) override { return f_->write_at(o, d); }
+    kv::status sync() override { return slow(f_->sync()); }
+    kv::status datasync() override { return slow(f_->datasync()); }
+    kv::result<std::uint64_t> size() override { return f_->size(); }
+    kv::status truncate(std::uint64_t n) override { return f_->truncate(n); }
+    kv::status close() override { return f_->close(); }
+    const std::filesystem::path& path() const noexcept override { return f_->path(); }
+
+   private:
+    kv::status slow(kv::status s) {
+      std::this_thread::sleep_for(d_);
+      return s;
+    }
+    std::unique_ptr<io::file> f_;
+    std::chrono::microseconds d_;
+  };
+
+  std::shared_ptr<io::file_system> inner_;
+  std::chrono::microseconds delay_;
+};
+
+}  // namespace persist_test
