@@ -1,0 +1,26 @@
+// concurrency::policy: what the engine needs from a concurrency policy.
+//
+//   C::options                      runtime tuning (may be empty)
+//   C::name                         a short name for stats and messages
+//   C::thread_safe                  the engine may be shared between threads
+//   C::needs_concurrent_insert      the memtable must model concurrent_insert
+//   C::snapshots                    the engine offers snapshot() and begin()
+//   C::tables<M>                    the memtable set: insert, get, add_sources,
+//                                   memory_usage, entry_count
+#pragma once
+
+#include <concepts>
+#include <string_view>
+
+namespace jadekv::inline v0::concurrency {
+
+template <class C>
+concept policy = requires {
+  typename C::options;
+  { C::name } -> std::convertible_to<std::string_view>;
+  { C::thread_safe } -> std::convertible_to<bool>;
+  { C::needs_concurrent_insert } -> std::convertible_to<bool>;
+  { C::snapshots } -> std::convertible_to<bool>;
+};
+
+}  // namespace jadekv::inline v0::concurrency

@@ -1,0 +1,41 @@
+// one_table: a single memtable, no lock. The engine's memtable set for
+// concurrency::single (one thread) and concurrency::lock_free (a memtable
+// whose inserts and reads are safe concurrently).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "jadekv/detail/internal_iterator.hpp"
+#include "jadekv/detail/memtable_source.hpp"
+#include "jadekv/memtable/concepts.hpp"
+
+namespace jadekv::inline v0::concurrency::detail {
+
+template <memtable::table M>
+class one_table {
+ public:
+  using comparator_type = typename M::comparator_type;
+
+  one_table(const typename M::options& opt, const comparator_type& cmp) : table_(opt, cmp) {}
+
+  void insert(sequence_number seq, value_kind kind, std::string_view key, std::string_view value) {
+    table_.insert(seq, kind, key, value);
+  }
+  memtable::lookup get(std::string_view key, sequence_number visible_at) const { return table_.get(key, visible_at); }
+
+  void add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& out) const {
+    out.push_back(std::make_unique<::jadekv::detail::memtable_source<M, ::jadekv::detail::no_lock>>(table_, lock_));
+  }
+
+  std::size_t memory_usage() const { return table_.memory_usage(); }
+  std::size_t entry_count() const { return table_.entry_count(); }
+
+ private:
+  M table_;
+  mutable ::jadekv::detail::no_lock lock_;
+};
+
+}  // namespace jadekv::inline v0::concurrency::detail

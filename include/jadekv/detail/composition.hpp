@@ -1,0 +1,57 @@
+// composition: the one place where engine<M, P, I, C> is validated.
+//
+// Each rule is one static_assert whose message names the rule and what to use
+// instead; `valid` is true only when every rule holds, and the engine builds
+// nothing else from an invalid composition, so the first error a user sees is
+// the rule they broke. README.md's compatibility matrix lists the rules.
+#pragma once
+
+#include "jadekv/concurrency/concepts.hpp"
+#include "jadekv/index/concepts.hpp"
+#include "jadekv/memtable/concepts.hpp"
+#include "jadekv/persist/concepts.hpp"
+
+namespace jadekv::inline v0::detail {
+
+// True when engine<M, P, I, C> is valid; asserts nothing (for generated lists).
+template <class M, class P, class I, class C>
+constexpr bool is_valid_composition() {
+  if constexpr (!memtable::table<M> || !persist::policy<P> || !index::policy<I> || !concurrency::policy<C>) return false;
+  else return !C::needs_concurrent_insert || memtable::concurrent_insert<M>;
+}
+
+template <class M, class P, class I, class C>
+struct composition {
+  static constexpr bool memtable_ok = memtable::table<M>;
+  static_assert(memtable_ok,
+                "jadekv::engine<M, P, I, C>: M must be a memtable (model jadekv::memtable::table: insert, get, "
+                "iterator, memory_usage, entry_count) such as memtable::skiplist<>, rbtree<> or hash<>");
+
+  static constexpr bool persist_ok = persist::policy<P>;
+  static_assert(persist_ok,
+                "jadekv::engine<M, P, I, C>: P must be a persistence policy (model jadekv::persist::policy) such as "
+                "persist::none<>, wal<>, snapshot<> or snapshot<wal<>>");
+
+  static constexpr bool index_ok = index::policy<I>;
+  static_assert(index_ok,
+                "jadekv::engine<M, P, I, C>: I must be an index policy (model jadekv::index::policy) such as "
+                "index::memory<>");
+
+  static constexpr bool concurrency_ok = concurrency::policy<C>;
+  static_assert(concurrency_ok,
+                "jadekv::engine<M, P, I, C>: C must be a concurrency policy (model jadekv::concurrency::policy) "
+                "such as concurrency::single<>, striped<N> or lock_free<>");
+
+  static constexpr bool lock_free_ok = [] {
+    if constexpr (memtable_ok && concurrency_ok) return !C::needs_concurrent_insert || memtable::concurrent_insert<M>;
+    else return true;
+  }();
+  static_assert(lock_free_ok,
+                "concurrency::lock_free needs a memtable with lock-free inserts (memtable::concurrent_insert); "
+                "memtable::rbtree and memtable::hash have none - use memtable::skiplist, or concurrency::striped<N>");
+
+  static constexpr bool valid = memtable_ok && persist_ok && index_ok && concurrency_ok && lock_free_ok;
+  static_assert(valid == is_valid_composition<M, P, I, C>(), "jadekv internal: composition rules disagree");
+};
+
+}  // namespace jadekv::inline v0::detail

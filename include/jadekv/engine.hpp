@@ -1,0 +1,439 @@
+// engine<M, P, I, C>: four policies composed into one concrete engine.
+//
+//   M  memtable     memtable::skiplist<>, rbtree<>, hash<>, or a user type
+//   P  persist      persist::none<>, wal<>, snapshot<>, snapshot<wal<>>
+//   I  index        index::memory<>
+//   C  concurrency  concurrency::single<>, striped<N>, lock_free<>
+//
+// The composition is validated once (detail/composition.hpp); an invalid one
+// fails to compile with one message naming the rule it breaks.
+//
+// Thread safety: as C says. With single<> every call, iterators included, must
+// come from one thread at a time. With striped<N> and lock_free<> any thread
+// may call put/get/erase/write/iterator/stats at any time; open, close, flush,
+// compact, checkpoint and destruction need no other call in flight.
+//
+// Write path: the persist policy assigns each batch its sequence numbers in
+// log order (and logs it), the batch goes into the memtable set, then its
+// range is published in order (concurrency/detail/visible_sequence.hpp).
+// Readers read as of the newest published sequence number, so a batch is seen
+// whole or not at all.
+//
+// Invariants:
+//   1. Sequence numbers are dense: batch k holds [first_k, first_k + count_k).
+//   2. visible() <= last assigned; every entry with seq <= visible() is in the
+//      memtable set.
+//   3. After close() (or a move), every call returns is_closed() and the
+//      directory lock is released.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "jadekv/concurrency/detail/counter.hpp"
+#include "jadekv/concurrency/detail/visible_sequence.hpp"
+#include "jadekv/core/options.hpp"
+#include "jadekv/core/read_options.hpp"
+#include "jadekv/core/result.hpp"
+#include "jadekv/core/stats.hpp"
+#include "jadekv/core/status.hpp"
+#include "jadekv/core/write_batch.hpp"
+#include "jadekv/db_iterator.hpp"
+#include "jadekv/detail/composition.hpp"
+#include "jadekv/detail/error_iterator.hpp"
+#include "jadekv/detail/memtable_source.hpp"
+#include "jadekv/detail/merging_iterator.hpp"
+#include "jadekv/engine_options.hpp"
+#include "jadekv/io/posix_fs.hpp"
+#include "jadekv/persist/directory_lock.hpp"
+#include "jadekv/persist/none.hpp"
+
+namespace jadekv::inline v0 {
+
+namespace detail {
+
+template <class M, class = void>
+struct comparator_of {
+  using type = bytewise_comparator;  // only for an invalid M; the composition check has fired
+};
+template <class M>
+struct comparator_of<M, std::void_t<typename M::comparator_type>> {
+  using type = typename M::comparator_type;
+};
+
+template <class P>
+inline constexpr bool is_persist_none = false;
+template <class R>
+inline constexpr bool is_persist_none<persist::none<R>> = true;
+
+}  // namespace detail
+
+template <class M, class P, class I, class C>
+class engine {
+  using rules = detail::composition<M, P, I, C>;
+  static_assert(rules::valid, "jadekv::engine: this composition is invalid (the rule is in the error above)");
+
+ public:
+  using memtable_type = M;
+  using persist_type = P;
+  using index_type = I;
+  using concurrency_type = C;
+  using comparator_type = typename detail::comparator_of<M>::type;
+  using iterator_type = db_iterator<comparator_type>;
+
+  struct options : engine_options {
+    typename M::options memtable{};
+    typename P::options persist{};
+    typename I::options index{};
+    typename C::options concurrency{};
+    comparator_type comparator{};
+  };
+
+  // Opens (or creates) the engine described by opt: takes the directory lock,
+  // replays what the persist policy kept, and is ready for reads and writes.
+  static result<engine> open(const options& opt);
+
+  engine(engine&&) noexcept = default;
+  engine& operator=(engine&& other) noexcept {
+    if (this != &other) {
+      (void)close();
+      s_ = std::move(other.s_);
+    }
+    return *this;
+  }
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+  ~engine() { (void)close(); }
+
+  status put(std::string_view key, std::string_view value, const write_options& wo = {});
+  status erase(std::string_view key, const write_options& wo = {});
+  // Atomic: every record or none, to readers and across a crash. Sets b's sequence.
+  status write(write_batch& b, const write_options& wo = {});
+  status write(write_batch&& b, const write_options& wo = {}) { return write(b, wo); }
+
+  // The newest value of key, or not_found.
+  result<std::string> get(std::string_view key, const read_options& ro = {}) const;
+  // Same, into out (reusing its capacity); out is untouched unless ok.
+  status get(std::string_view key, std::string& out, const read_options& ro = {}) const;
+
+  // An iterator over the data as of now. REQUIRES: destroyed before close().
+  iterator_type iterator(const read_options& ro = {}) const;
+
+  // Makes the memtable durable elsewhere where the composition can (a
+  // checkpoint for snapshot policies); ok as a no-op where it means nothing.
+  status flush();
+  // Full manual compaction where the index has one; ok as a no-op otherwise.
+  status compact();
+  // Writes a snapshot now (snapshot policies only).
+  status checkpoint()
+    requires persist::checkpointing<P>;
+
+  ::jadekv::stats stats() const;
+  // Makes every acknowledged write durable (persist policies that can) and
+  // releases the directory. Idempotent.
+  status close();
+
+  bool is_open() const noexcept { return s_ != nullptr && !s_->closed; }
+
+ private:
+  static constexpr bool k_thread_safe = C::thread_safe;
+  static constexpr bool k_logs = !detail::is_persist_none<P>;
+  static constexpr bool k_needs_dir = k_logs || I::on_disk;
+  static constexpr bool k_checkpoints = persist::checkpointing<P>;
+
+  using tables_type = typename C::template tables<M>;
+  using counter = concurrency::detail::counter<k_thread_safe>;
+  using gate_type = std::conditional_t<k_thread_safe && k_checkpoints, std::shared_mutex, ::jadekv::detail::no_lock>;
+
+  struct state {
+    state(const options& opt, P p) : cmp(opt.comparator), tables(opt.memtable, opt.comparator), persist(std::move(p)) {}
+
+    comparator_type cmp;
+    tables_type tables;
+    P persist;
+    std::unique_ptr<io::file_lock> lock;
+    concurrency::detail::visible_sequence visible;
+    // Sequence numbers handed out when P logs nothing (persist::none).
+    std::conditional_t<k_thread_safe, std::atomic<sequence_number>, sequence_number> next_seq{0};
+    // Writers hold it shared; a checkpoint holds it exclusively (persist's
+    // REQUIRES: no append while a snapshot is taken).
+    mutable gate_type gate;
+    bool closed = false;
+    counter puts, erases, batches, gets, get_hits, iterators, user_bytes;
+  };
+
+  explicit engine(std::unique_ptr<state> s) noexcept : s_(std::move(s)) {}
+
+  status check_open() const { return is_open() ? status{} : status::closed(); }
+  static iterator_type error_iterator(status s, const read_options& ro) {
+    return iterator_type(std::make_unique<detail::error_iterator>(std::move(s)), comparator_type{}, 0, ro);
+  }
+  status apply(write_batch& b, const write_options& wo);
+  status apply_one(value_kind kind, std::string_view key, std::string_view value, const write_options& wo);
+  status checkpoint_locked();
+  status maybe_checkpoint();
+  sequence_number take_sequences(std::uint32_t n);
+
+  std::unique_ptr<state> s_;
+};
+
+// ---------------------------------------------------------------------------
+// Implementation.
+
+template <class M, class P, class I, class C>
+result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
+  if (opt.memtable_bytes == 0) return status::invalid_argument("engine::open: memtable_bytes must be > 0");
+  std::shared_ptr<io::file_system> fs = opt.fs ? opt.fs : io::default_fs();
+  std::unique_ptr<io::file_lock> lock;
+  if constexpr (k_needs_dir) {
+    if (opt.dir.empty()) return status::invalid_argument("engine::open: options.dir is empty, and this engine keeps files");
+    auto exists = fs->exists(opt.dir);
+    if (!exists) return exists.status();
+    if (!*exists) {
+      if (!opt.create_if_missing)
+        return status::invalid_argument("engine::open: " + opt.dir.string() + " does not exist (create_if_missing is false)");
+      if (auto s = fs->mkdir(opt.dir); !s.ok()) return s;
+      if (auto s = fs->sync_dir(io::parent_dir(opt.dir)); !s.ok()) return s;
+    }
+    auto locked = persist::lock_directory(*fs, opt.dir);
+    if (!locked) return locked.status();
+    lock = std::move(*locked);
+    if (opt.error_if_exists) {
+      auto names = fs->list(opt.dir);
+      if (!names) return names.status();
+      for (const auto& n : *names)
+        if (n != "LOCK") return status::invalid_argument("engine::open: " + opt.dir.string() + " already holds a database (error_if_exists)");
+    }
+  }
+  typename P::options popt = opt.persist;
+  if constexpr (requires { popt.lock_directory; }) popt.lock_directory = false;  // the engine holds it
+  auto p = P::open(fs, opt.dir, popt);
+  if (!p) return p.status();
+  auto s = std::make_unique<state>(opt, std::move(*p));
+  s->lock = std::move(lock);
+  tables_type& tables = s->tables;
+  status replay = s->persist.recover([&tables](const write_batch& b) -> status {
+    sequence_number seq = b.sequence();
+    return b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
+      tables.insert(seq++, kind, key, value);
+    });
+  });
+  if (!replay.ok()) return replay;
+  const sequence_number last = s->persist.last_sequence();
+  s->visible.reset(last);
+  if constexpr (k_thread_safe) s->next_seq.store(last, std::memory_order_relaxed);
+  else s->next_seq = last;
+  return engine(std::move(s));
+}
+
+template <class M, class P, class I, class C>
+sequence_number engine<M, P, I, C>::take_sequences(std::uint32_t n) {
+  // relaxed: the range only needs to be unique; publication orders visibility.
+  if constexpr (k_thread_safe) return s_->next_seq.fetch_add(n, std::memory_order_relaxed) + 1;
+  else {
+    const sequence_number first = s_->next_seq + 1;
+    s_->next_seq += n;
+    return first;
+  }
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::apply_one(value_kind kind, std::string_view key, std::string_view value,
+                                     const write_options& wo) {
+  if (auto s = check_open(); !s.ok()) return s;
+  if constexpr (k_logs) {
+    thread_local write_batch b;  // reused: a put costs no allocation once warm
+    b.clear();
+    if (kind == value_kind::put) b.put(key, value);
+    else b.erase(key);
+    return apply(b, wo);
+  } else {
+    (void)wo;
+    const sequence_number seq = take_sequences(1);
+    s_->tables.insert(seq, kind, key, value);
+    s_->visible.template publish<k_thread_safe>(seq, seq);
+    (kind == value_kind::put ? s_->puts : s_->erases).add();
+    s_->user_bytes.add(key.size() + value.size());
+    return {};
+  }
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo) {
+  const std::uint32_t n = b.count();
+  if (n == 0) return {};
+  {
+    std::shared_lock gate(s_->gate);
+    if constexpr (k_logs) {
+      if (auto s = s_->persist.append(b, wo); !s.ok()) return s;
+    } else {
+      (void)wo;
+      b.set_sequence(take_sequences(n));
+    }
+    const sequence_number first = b.sequence();
+    sequence_number seq = first;
+    std::uint64_t puts = 0, bytes = 0;
+    auto s = b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
+      s_->tables.insert(seq++, kind, key, value);
+      puts += kind == value_kind::put ? 1 : 0;
+      bytes += key.size() + value.size();
+    });
+    // b was built by write_batch's own encoder or checked by its decoder.
+    if (!s.ok()) detail::contract_violation("engine::write: a write_batch failed to decode");
+    s_->visible.template publish<k_thread_safe>(first, first + n - 1);
+    s_->puts.add(puts);
+    s_->erases.add(n - puts);
+    s_->user_bytes.add(bytes);
+  }
+  return maybe_checkpoint();
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::put(std::string_view key, std::string_view value, const write_options& wo) {
+  return apply_one(value_kind::put, key, value, wo);
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::erase(std::string_view key, const write_options& wo) {
+  return apply_one(value_kind::erase, key, {}, wo);
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::write(write_batch& b, const write_options& wo) {
+  if (auto s = check_open(); !s.ok()) return s;
+  s_->batches.add();
+  return apply(b, wo);
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::get(std::string_view key, std::string& out, const read_options& ro) const {
+  if (auto s = check_open(); !s.ok()) return s;
+  if (ro.snapshot != nullptr)
+    return status::invalid_argument("read_options.snapshot needs an engine with concurrency::mvcc");
+  s_->gets.add();
+  const memtable::lookup l = s_->tables.get(key, s_->visible.load());
+  if (!l.is_found()) return status::not_found();
+  s_->get_hits.add();
+  out.assign(l.value);
+  return {};
+}
+
+template <class M, class P, class I, class C>
+result<std::string> engine<M, P, I, C>::get(std::string_view key, const read_options& ro) const {
+  std::string v;
+  if (auto s = get(key, v, ro); !s.ok()) return s;
+  return v;
+}
+
+template <class M, class P, class I, class C>
+auto engine<M, P, I, C>::iterator(const read_options& ro) const -> iterator_type {
+  if (auto s = check_open(); !s.ok()) return error_iterator(std::move(s), ro);
+  if (ro.snapshot != nullptr)
+    return error_iterator(status::invalid_argument("read_options.snapshot needs an engine with concurrency::mvcc"), ro);
+  s_->iterators.add();
+  // Read sequence first: a memtable that sorts a snapshot when its cursor is
+  // made then holds every entry this sequence covers (published = inserted).
+  const sequence_number read_seq = s_->visible.load();
+  std::vector<std::unique_ptr<detail::internal_iterator>> sources;
+  s_->tables.add_sources(sources);
+  std::unique_ptr<detail::internal_iterator> in;
+  if (sources.size() == 1) in = std::move(sources.front());
+  else in = std::make_unique<detail::merging_iterator<comparator_type>>(s_->cmp, std::move(sources));
+  return iterator_type(std::move(in), s_->cmp, read_seq, ro);
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::checkpoint_locked() {
+  // The gate is held exclusively: every published write is in the memtable
+  // set and no other is in flight, so the image is the state at last_sequence().
+  auto it = iterator();
+  auto s = s_->persist.checkpoint([&it](auto&& emit) {
+    for (it.seek_to_first(); it.valid(); it.next()) emit(it.key(), it.value());
+  });
+  return s;
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::maybe_checkpoint() {
+  if constexpr (k_checkpoints) {
+    if (!s_->persist.checkpoint_due()) return {};
+    std::unique_lock gate(s_->gate);
+    if (!s_->persist.checkpoint_due()) return {};  // another writer took it
+    return checkpoint_locked();
+  } else {
+    return {};
+  }
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::checkpoint()
+  requires persist::checkpointing<P>
+{
+  if (auto s = check_open(); !s.ok()) return s;
+  std::unique_lock gate(s_->gate);
+  return checkpoint_locked();
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::flush() {
+  if (auto s = check_open(); !s.ok()) return s;
+  if constexpr (k_checkpoints) return checkpoint();
+  else return {};
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::compact() {
+  return check_open();
+}
+
+template <class M, class P, class I, class C>
+::jadekv::stats engine<M, P, I, C>::stats() const {
+  ::jadekv::stats st;
+  if (!s_) return st;
+  st.puts = s_->puts.load();
+  st.erases = s_->erases.load();
+  st.batches = s_->batches.load();
+  st.gets = s_->gets.load();
+  st.get_hits = s_->get_hits.load();
+  st.iterators = s_->iterators.load();
+  st.user_bytes_written = s_->user_bytes.load();
+  st.memtable_bytes = s_->tables.memory_usage();
+  st.memtable_entries = s_->tables.entry_count();
+  const persist::stats ps = s_->persist.stats();
+  st.bytes_written = ps.bytes_written;
+  st.wal_records = ps.records;
+  st.wal_syncs = ps.syncs;
+  st.wal_groups = ps.groups;
+  st.wal_max_group = ps.max_group;
+  st.checkpoints = ps.checkpoints;
+  st.recovered_records = s_->persist.report().records;
+  st.recovery_dropped_bytes = s_->persist.report().bytes_dropped;
+  st.last_sequence = s_->visible.load();
+  return st;
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::close() {
+  if (!s_ || s_->closed) return {};
+  status s;
+  if constexpr (k_checkpoints && !P::durable) {
+    // Snapshots without a log: the last checkpoint is all that survives, so
+    // a clean close takes one (DESIGN: close makes acknowledged writes durable).
+    std::unique_lock gate(s_->gate);
+    s = checkpoint_locked();
+  }
+  s_->closed = true;
+  if (auto c = s_->persist.close(); s.ok()) s = c;
+  s_->lock.reset();
+  return s;
+}
+
+}  // namespace jadekv::inline v0

@@ -1,0 +1,32 @@
+// presets: named compositions users reach for first. Each is a plain alias of
+// engine<M, P, I, C>; more arrive with the LSM and B+tree indexes.
+//
+//   memkv           a durable in-memory store: every write logged (kill -9
+//                   safe; sync per write on request), the data set in memory,
+//                   snapshots keep the log short. Thread-safe, lock-free reads.
+//   cache_kv        a fast volatile cache: nothing on disk, lock-free skiplist,
+//                   any number of threads.
+//   single_kv       the leanest engine: one thread, no locks, nothing on disk.
+//   striped_kv      many writers on an ordered red-black tree: 16 shards under
+//                   reader-writer locks, logged.
+#pragma once
+
+#include "jadekv/concurrency/lock_free.hpp"
+#include "jadekv/concurrency/single.hpp"
+#include "jadekv/concurrency/striped.hpp"
+#include "jadekv/engine.hpp"
+#include "jadekv/index/memory.hpp"
+#include "jadekv/memtable/rbtree.hpp"
+#include "jadekv/memtable/skiplist.hpp"
+#include "jadekv/persist/none.hpp"
+#include "jadekv/persist/snapshot.hpp"
+#include "jadekv/persist/wal.hpp"
+
+namespace jadekv::inline v0 {
+
+using memkv = engine<memtable::skiplist<>, persist::snapshot<persist::wal<>>, index::memory<>, concurrency::lock_free<>>;
+using cache_kv = engine<memtable::skiplist<>, persist::none<>, index::memory<>, concurrency::lock_free<>>;
+using single_kv = engine<memtable::skiplist<>, persist::none<>, index::memory<>, concurrency::single<>>;
+using striped_kv = engine<memtable::rbtree<>, persist::wal<>, index::memory<>, concurrency::striped<16>>;
+
+}  // namespace jadekv::inline v0

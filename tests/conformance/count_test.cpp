@@ -1,0 +1,18 @@
+// How many compositions the suite covers: every valid cell of the policy
+// product is instantiated by exactly one shard, and every invalid one is
+// proven by tests/conformance/invalid_compositions.sh to fail with its rule.
+#include <doctest/doctest.h>
+
+#include "compositions.hpp"
+
+TEST_CASE("the composition list covers the whole policy product") {
+  constexpr std::size_t valid = std::tuple_size_v<conformance::all_valid>;
+  constexpr std::size_t invalid = std::tuple_size_v<conformance::all_invalid>;
+  constexpr std::size_t product = std::tuple_size_v<conformance::memtables> * std::tuple_size_v<conformance::persists> *
+                                  std::tuple_size_v<conformance::indexes> *
+                                  std::tuple_size_v<conformance::concurrencies>;
+  MESSAGE(valid << " valid compositions, " << invalid << " invalid, of " << product);
+  CHECK(valid + invalid == product);
+  // lock_free is invalid exactly over the memtables without concurrent inserts.
+  CHECK(invalid == 2 * std::tuple_size_v<conformance::persists> * std::tuple_size_v<conformance::indexes>);
+}
