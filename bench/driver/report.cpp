@@ -197,7 +197,8 @@ void print_settings(const flags& f, const run_info& info) {
   std::printf("WAL:            on; sync off except fillsync\n");
   std::printf("Measurement:    each engine in its own process%s; after each workload, untimed: background work\n"
               "                settled (%d ms without I/O), syncfs; write amp = (write_bytes - cancelled) of\n"
-              "                /proc/self/io / user bytes; space amp = allocated dir bytes / live user bytes\n",
+              "                /proc/self/io / user bytes; space amp = allocated dir bytes / live user bytes;\n"
+              "                rss = VmHWM, reset at each workload's start\n",
               f.fork ? "" : " (disabled by --fork=false)", f.settle_ms);
   std::printf("DB:             %s (%s), one directory per engine%s\n", f.db.c_str(), info.fs.c_str(),
               info.fs == "tmpfs" ? "; WARNING: tmpfs pages are never counted as written" : "");
@@ -221,10 +222,11 @@ void print_line(const workload_result& r) {
     std::fflush(stdout);
     return;
   }
-  std::printf("%s%-12s : %10.3f micros/op %10.0f ops/sec %8.1f MB/s  w-amp %6s  s-amp %6s  rss %9s %s\n",
+  const std::uint64_t disk = r.write_bytes > r.cancelled_write_bytes ? r.write_bytes - r.cancelled_write_bytes : 0;
+  std::printf("%s%-12s : %10.3f micros/op %10.0f ops/sec %8.1f MB/s  w-amp %5s (%s to disk)  s-amp %5s  rss %s %s\n",
               head.c_str(), r.workload.c_str(), r.micros_per_op(), r.ops_per_sec(), r.mb_per_sec(),
-              amp(r.write_amp()).c_str(), amp(r.space_amp()).c_str(), format_bytes(r.peak_rss).c_str(),
-              r.note.c_str());
+              amp(r.write_amp()).c_str(), format_bytes(disk).c_str(), amp(r.space_amp()).c_str(),
+              format_bytes(r.peak_rss).c_str(), r.note.c_str());
   std::fflush(stdout);
 }
 
@@ -234,13 +236,19 @@ void print_tables(const run_info& info, const std::vector<workload_result>& rs) 
   print_table(info, rs, "ratio of ops/sec to the best peer's (> 1: faster)",
               [](const workload_result& r, double best) { return best > 0 ? fixed(r.ops_per_sec() / best, 2) : "-"; },
               false);
-  print_table(info, rs, "write amplification (bytes sent to storage / user bytes written)",
-              [](const workload_result& r, double) { return amp(r.write_amp()); }, false);
+  print_table(info, rs, "write amplification (per user byte written: bytes sent to storage/bytes passed to write(2))",
+              [](const workload_result& r, double) {
+                return r.user_write_bytes == 0 ? std::string("-") : amp(r.write_amp()) + "/" + amp(r.write_amp_syscall());
+              },
+              false);
   print_table(info, rs, "space amplification (directory bytes / live user bytes: allocated/apparent)",
               [](const workload_result& r, double) { return amp(r.space_amp()) + "/" + amp(r.space_amp_apparent()); },
               false);
-  print_table(info, rs, "peak resident memory during the workload (MiB)",
-              [](const workload_result& r, double) { return fixed(static_cast<double>(r.peak_rss) / 1048576.0, 0); },
+  print_table(info, rs, "resident memory (MiB: peak during the workload/anonymous at its end)",
+              [](const workload_result& r, double) {
+                return fixed(static_cast<double>(r.peak_rss) / 1048576.0, 0) + "/" +
+                       fixed(static_cast<double>(r.rss_anon) / 1048576.0, 0);
+              },
               false);
   std::fflush(stdout);
 }
