@@ -17,11 +17,11 @@ namespace bench {
 namespace {
 
 [[noreturn]] void child_main(const engine_entry& e, const flags& f, const std::vector<std::string>& benchmarks,
-                             int fd) {
+                             int rep, int fd) {
   int code = 0;
   std::FILE* out = ::fdopen(fd, "w");
   try {
-    run_engine(e, f, benchmarks, [&](const workload_result& r) {
+    run_engine(e, f, benchmarks, rep, [&](const workload_result& r) {
       std::fputs(serialize(r).c_str(), out);
       std::fputc('\n', out);
       std::fflush(out);
@@ -41,7 +41,7 @@ double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static
 }  // namespace
 
 std::vector<workload_result> run_in_child(const engine_entry& e, const flags& f,
-                                          const std::vector<std::string>& benchmarks) {
+                                          const std::vector<std::string>& benchmarks, int rep) {
   std::vector<workload_result> results;
   std::string failure;
   int fds[2];
@@ -53,7 +53,7 @@ std::vector<workload_result> run_in_child(const engine_entry& e, const flags& f,
     const pid_t pid = ::fork();
     if (pid == 0) {
       ::close(fds[0]);
-      child_main(e, f, benchmarks, fds[1]);
+      child_main(e, f, benchmarks, rep, fds[1]);
     }
     ::close(fds[1]);
     if (pid < 0) {
@@ -78,8 +78,9 @@ std::vector<workload_result> run_in_child(const engine_entry& e, const flags& f,
       }
       if (WIFSIGNALED(status)) failure = std::string("child killed by signal ") + strsignal(WTERMSIG(status));
       else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && results.size() < benchmarks.size())
-        failure = std::string("child exited with status ") + std::to_string(WEXITSTATUS(status));
-      std::printf("[%s] process: peak RSS %s, CPU user %.2f s, system %.2f s\n", e.name.c_str(),
+        failure = concat({"child exited with status ", std::to_string(WEXITSTATUS(status))});
+      const std::string tag = f.repeat > 1 ? concat({"#", std::to_string(rep + 1)}) : std::string();
+      std::printf("[%s%s] process: peak RSS %s, CPU user %.2f s, system %.2f s\n", e.name.c_str(), tag.c_str(),
                   format_bytes(static_cast<std::uint64_t>(ru.ru_maxrss) * 1024).c_str(), seconds(ru.ru_utime),
                   seconds(ru.ru_stime));
       std::fflush(stdout);
@@ -90,6 +91,7 @@ std::vector<workload_result> run_in_child(const engine_entry& e, const flags& f,
     workload_result r;
     r.engine = e.name;
     r.workload = benchmarks[i];
+    r.rep = rep;
     r.status = "error";
     r.error = failure;
     results.push_back(std::move(r));

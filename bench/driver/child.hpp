@@ -17,6 +17,6 @@ namespace bench {
 // Every workload of `benchmarks` has a result: those the child did not send
 // (it died) are errors saying how it ended.
 std::vector<workload_result> run_in_child(const engine_entry& e, const flags& f,
-                                          const std::vector<std::string>& benchmarks);
+                                          const std::vector<std::string>& benchmarks, int rep);
 
 }  // namespace bench

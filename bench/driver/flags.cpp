@@ -93,6 +93,8 @@ const std::vector<flag_def>& definitions() {
          const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), f.zipfian_constant);
          return ec == std::errc() && p == v.data() + v.size() && f.zipfian_constant > 0 && f.zipfian_constant < 1;
        }},
+      {"repeat", "run every engine this many times, round robin; tables show the median run and the spread", false,
+       [](flags& f, std::string_view v) { return parse_int(v, f.repeat) && f.repeat > 0 && f.repeat <= 100; }},
       {"settle_ms", "after each workload, wait until the process has done no I/O for this long (default 300)", false,
        [](flags& f, std::string_view v) { return parse_int(v, f.settle_ms) && f.settle_ms >= 0; }},
       {"fork", "run each engine in its own child process (default true; false: peak RSS is not per engine)", true,

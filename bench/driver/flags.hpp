@@ -29,6 +29,7 @@ struct flags {
   std::int64_t ycsb_records = -1;          // < 0: num
   std::int64_t ycsb_ops = -1;              // < 0: num
   double zipfian_constant = 0.99;
+  int repeat = 1;                          // runs of every engine, round robin; tables show the median
   int settle_ms = 300;                     // I/O quiet time awaited after each workload; 0: none
   bool fork = true;                        // each engine in its own child process
   bool list_engines = false;

@@ -68,12 +68,16 @@ int main(int argc, char** argv) {
   const bench::run_info info = bench::collect_run_info(f, benchmarks, engines);
   bench::print_settings(f, info);
 
+  // Round robin, so that a change in the machine's load over time falls on
+  // every engine alike.
   std::vector<bench::workload_result> results;
-  for (const auto* e : engines) {
-    std::vector<bench::workload_result> rs;
-    if (f.fork) rs = bench::run_in_child(*e, f, benchmarks);
-    else bench::run_engine(*e, f, benchmarks, [&](const bench::workload_result& r) { rs.push_back(r); });
-    results.insert(results.end(), rs.begin(), rs.end());
+  for (int rep = 0; rep < f.repeat; ++rep) {
+    for (const auto* e : engines) {
+      std::vector<bench::workload_result> rs;
+      if (f.fork) rs = bench::run_in_child(*e, f, benchmarks, rep);
+      else bench::run_engine(*e, f, benchmarks, rep, [&](const bench::workload_result& r) { rs.push_back(r); });
+      results.insert(results.end(), rs.begin(), rs.end());
+    }
   }
   bench::print_tables(info, results);
   int code = 0;

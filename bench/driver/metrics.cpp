@@ -82,9 +82,7 @@ void sync_filesystem(const std::filesystem::path& dir) {
   ::close(fd);
 }
 
-namespace {
-
-std::uint64_t cpu_micros() {
+std::uint64_t process_cpu_micros() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
   const auto us = [](const timeval& t) {
@@ -92,8 +90,6 @@ std::uint64_t cpu_micros() {
   };
   return us(ru.ru_utime) + us(ru.ru_stime);
 }
-
-}  // namespace
 
 std::uint64_t settle(engine& e, int quiet_ms, int max_ms) {
   using clock = std::chrono::steady_clock;
@@ -103,11 +99,11 @@ std::uint64_t settle(engine& e, int quiet_ms, int max_ms) {
   constexpr int step_ms = 50;
   int quiet = 0;
   io_counters last = read_io();
-  std::uint64_t last_cpu = cpu_micros();
+  std::uint64_t last_cpu = process_cpu_micros();
   while (quiet < quiet_ms && clock::now() - start < std::chrono::milliseconds(max_ms)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
     const io_counters now = read_io();
-    const std::uint64_t cpu = cpu_micros();
+    const std::uint64_t cpu = process_cpu_micros();
     // Quiet: no storage I/O and under 10% of one core (this loop's own reads
     // of /proc cost microseconds).
     const bool idle = now.write_bytes == last.write_bytes && now.read_bytes == last.read_bytes &&

@@ -45,6 +45,9 @@ struct dir_usage {
 };
 dir_usage measure_dir(const std::filesystem::path& dir);
 
+// User + system CPU time of the whole process (every thread), in microseconds.
+std::uint64_t process_cpu_micros();
+
 // syncfs(2) on the filesystem holding `dir`: writes back every dirty page, so
 // the next workload starts without the last one's writeback.
 void sync_filesystem(const std::filesystem::path& dir);

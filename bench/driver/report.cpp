@@ -59,13 +59,43 @@ std::string amp(double v) {
   return fixed(v, v < 10 ? 2 : v < 1000 ? 1 : 0);
 }
 
+// The `occurrence`-th result of `workload` on `engine` in every repetition.
+std::vector<const workload_result*> repetitions(const std::vector<workload_result>& rs, const std::string& engine,
+                                                const std::string& workload, int occurrence) {
+  std::map<int, int> seen;
+  std::vector<const workload_result*> out;
+  for (const auto& r : rs) {
+    if (r.engine == engine && r.workload == workload && seen[r.rep]++ == occurrence) out.push_back(&r);
+  }
+  return out;
+}
+
+// The measured repetitions sorted by ops/sec.
+std::vector<const workload_result*> ranked(std::vector<const workload_result*> reps) {
+  std::erase_if(reps, [](const workload_result* r) { return r->status != "ok"; });
+  std::sort(reps.begin(), reps.end(),
+            [](const workload_result* a, const workload_result* b) { return a->ops_per_sec() < b->ops_per_sec(); });
+  return reps;
+}
+
+// The median repetition by ops/sec (the slower of the middle two), or an
+// unmeasured one to show its status, or null.
 const workload_result* find(const std::vector<workload_result>& rs, const std::string& engine,
                             const std::string& workload, int occurrence) {
-  for (const auto& r : rs) {
-    if (r.engine != engine || r.workload != workload) continue;
-    if (occurrence-- == 0) return &r;
+  const auto reps = repetitions(rs, engine, workload, occurrence);
+  const auto ok = ranked(reps);
+  if (!ok.empty()) return ok[(ok.size() - 1) / 2];
+  return reps.empty() ? nullptr : reps.front();
+}
+
+// Which occurrence of its workload, within its engine and repetition, r is.
+int occurrence_of(const std::vector<workload_result>& rs, const workload_result& r) {
+  int n = 0;
+  for (const auto& x : rs) {
+    if (&x == &r) return n;
+    if (x.engine == r.engine && x.workload == r.workload && x.rep == r.rep) ++n;
   }
-  return nullptr;
+  return n;
 }
 
 bool measured(const workload_result* r) { return r != nullptr && r->status == "ok"; }
@@ -171,6 +201,7 @@ run_info collect_run_info(const flags& f, const std::vector<std::string>& benchm
   info.fs = filesystem_type(f.db);
   info.benchmarks = benchmarks;
   info.engines = engines;
+  info.repeat = f.repeat;
   for (const auto* e : engines) info.engine_settings.push_back(e->describe(make_config(f, e->name)));
   return info;
 }
@@ -209,13 +240,16 @@ void print_settings(const flags& f, const run_info& info) {
   std::fflush(stdout);
 }
 
-void print_engine_header(const engine_entry& e, int threads) {
-  std::printf("--- %s (%d thread%s)\n", e.name.c_str(), threads, threads == 1 ? "" : "s");
+void print_engine_header(const engine_entry& e, int threads, int rep, int repeat) {
+  if (repeat > 1) std::printf("--- %s (%d thread%s), run %d of %d\n", e.name.c_str(), threads, threads == 1 ? "" : "s", rep + 1, repeat);
+  else std::printf("--- %s (%d thread%s)\n", e.name.c_str(), threads, threads == 1 ? "" : "s");
   std::fflush(stdout);
 }
 
-void print_line(const workload_result& r) {
-  const std::string head = "[" + r.engine + "] ";
+void print_line(const workload_result& r, bool tagged) {
+  std::string head = "[" + r.engine;
+  if (tagged) head += concat({"#", std::to_string(r.rep + 1)});
+  head += "] ";
   if (r.status != "ok") {
     std::printf("%s%-12s : %s %s%s\n", head.c_str(), r.workload.c_str(),
                 r.status == "error" ? "ERROR" : r.status.c_str(), r.error.c_str(), r.note.c_str());
@@ -231,10 +265,24 @@ void print_line(const workload_result& r) {
 }
 
 void print_tables(const run_info& info, const std::vector<workload_result>& rs) {
-  print_table(info, rs, "ops/sec (all threads)", [](const workload_result& r, double) { return short_rate(r.ops_per_sec()); },
-              true);
+  const std::string median = info.repeat > 1 ? concat({", median of ", std::to_string(info.repeat), " runs"}) : "";
+  print_table(info, rs, concat({"ops/sec (all threads", median, ")"}),
+              [](const workload_result& r, double) { return short_rate(r.ops_per_sec()); }, true);
+  if (info.repeat > 1) {
+    print_table(info, rs, "spread of ops/sec over the runs ((max - min) / median)",
+                [&](const workload_result& r, double) {
+                  const auto ok = ranked(repetitions(rs, r.engine, r.workload, occurrence_of(rs, r)));
+                  const double mid = r.ops_per_sec();
+                  if (ok.size() < 2 || mid <= 0) return std::string("-");
+                  return fixed(100 * (ok.back()->ops_per_sec() - ok.front()->ops_per_sec()) / mid, 0) + "%";
+                },
+                false);
+  }
   print_table(info, rs, "ratio of ops/sec to the best peer's (> 1: faster)",
               [](const workload_result& r, double best) { return best > 0 ? fixed(r.ops_per_sec() / best, 2) : "-"; },
+              false);
+  print_table(info, rs, "CPU time per operation (microseconds, all threads of the process, background included)",
+              [](const workload_result& r, double) { return fixed(r.cpu_micros_per_op(), r.cpu_micros_per_op() < 100 ? 2 : 0); },
               false);
   print_table(info, rs, "write amplification (per user byte written: bytes sent to storage/bytes passed to write(2))",
               [](const workload_result& r, double) {
@@ -276,6 +324,7 @@ bool write_json(const std::string& path, const flags& f, const run_info& info,
   json_member(out, "ycsb_records", f.record_count(), first);
   json_member(out, "ycsb_ops", f.ycsb_op_count(), first);
   json_member(out, "settle_ms", f.settle_ms, first);
+  json_member(out, "repeat", f.repeat, first);
   json_member(out, "use_existing_db", f.use_existing_db, first);
   json_member(out, "fork", f.fork, first);
   out += "\n  },\n  \"engines\": [";
@@ -296,6 +345,7 @@ bool write_json(const std::string& path, const flags& f, const run_info& info,
     bool f1 = true;
     visit_fields(r, [&](std::string_view name, const auto& v) { json_member(out, name, v, f1); });
     json_member(out, "micros_per_op", r.micros_per_op(), f1);
+    json_member(out, "cpu_micros_per_op", r.cpu_micros_per_op(), f1);
     json_member(out, "ops_per_sec", r.ops_per_sec(), f1);
     json_member(out, "mb_per_sec", r.mb_per_sec(), f1);
     json_member(out, "write_amp", r.write_amp(), f1);

@@ -24,9 +24,13 @@ struct workload_result {
   std::uint64_t found = 0;     // reads that found their key
   std::uint64_t user_write_bytes = 0;  // key + value bytes of puts, key bytes of erases
   int threads = 0;
+  int rep = 0;                 // which repetition of the run (--repeat), from 0
   double seconds = 0;          // wall time, first thread start to last thread end
   double thread_seconds = 0;   // sum of the threads' own times
   std::uint64_t settle_ms = 0;  // untimed wait for background work after the workload
+  // CPU time of the whole process (all threads, background ones included):
+  // during the timed region, and during the settle that follows it.
+  double cpu_seconds = 0, settle_cpu_seconds = 0;
   // /proc/self/io deltas from the workload's start to after the settle and syncfs.
   std::uint64_t wchar = 0, write_bytes = 0, cancelled_write_bytes = 0, read_bytes = 0;
   // The engine's directory after the workload, and the user data live in it.
@@ -38,6 +42,9 @@ struct workload_result {
 
   double micros_per_op() const { return ops == 0 ? 0 : thread_seconds * 1e6 / static_cast<double>(ops); }
   double ops_per_sec() const { return seconds <= 0 ? 0 : static_cast<double>(ops) / seconds; }
+  // CPU time per operation; far less disturbed than wall time when other
+  // processes compete for the cores, but blind to time spent waiting on I/O.
+  double cpu_micros_per_op() const { return ops == 0 ? 0 : cpu_seconds * 1e6 / static_cast<double>(ops); }
   double mb_per_sec() const { return seconds <= 0 ? 0 : static_cast<double>(bytes) / 1048576.0 / seconds; }
   // Bytes sent to storage per user byte written; < 0 when nothing was written.
   double write_amp() const {
@@ -72,9 +79,12 @@ void visit_fields(R& r, F&& f) {
   f("found", r.found);
   f("user_write_bytes", r.user_write_bytes);
   f("threads", r.threads);
+  f("rep", r.rep);
   f("seconds", r.seconds);
   f("thread_seconds", r.thread_seconds);
   f("settle_ms", r.settle_ms);
+  f("cpu_seconds", r.cpu_seconds);
+  f("settle_cpu_seconds", r.settle_cpu_seconds);
   f("wchar", r.wchar);
   f("write_bytes", r.write_bytes);
   f("cancelled_write_bytes", r.cancelled_write_bytes);

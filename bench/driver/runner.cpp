@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "format.hpp"
 #include "keys.hpp"
 #include "live_set.hpp"
 #include "metrics.hpp"
@@ -76,7 +77,7 @@ timed_run run_threads(engine& eng, const workload_def& w, const workload_context
     for (std::size_t k = 0; k < t.counts.size(); ++k) t.counts[k] += stats[i].counts[k];
     r.thread_seconds += seconds[i];
     end = std::max(end, ends[i]);
-    if (r.error.empty() && !errors[i].empty()) r.error = "thread " + std::to_string(i) + ": " + errors[i];
+    if (r.error.empty() && !errors[i].empty()) r.error = concat({"thread ", std::to_string(i), ": ", errors[i]});
   }
   r.seconds = std::chrono::duration<double>(end - start).count();
   return r;
@@ -138,7 +139,7 @@ engine_config make_config(const flags& f, const std::string& name) {
   return engine_config{f.db / name, f.write_buffer_size, f.cache_size, f.bloom_bits, f.threads};
 }
 
-void run_engine(const engine_entry& e, const flags& f, const std::vector<std::string>& benchmarks,
+void run_engine(const engine_entry& e, const flags& f, const std::vector<std::string>& benchmarks, int rep,
                 const std::function<void(const workload_result&)>& sink) {
   const engine_config cfg = make_config(f, e.name);
   const int threads = e.max_threads > 0 ? std::min(f.threads, e.max_threads) : f.threads;
@@ -160,7 +161,7 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
       open_error = std::string("open: ") + ex.what();
     }
   };
-  print_engine_header(e, threads);
+  print_engine_header(e, threads, rep, f.repeat);
   open(!f.use_existing_db);
   std::map<std::string, int> occurrences;
   for (const auto& name : benchmarks) {
@@ -168,11 +169,12 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
     workload_result r;
     r.engine = e.name;
     r.workload = name;
+    r.rep = rep;
     r.threads = w.run == workload_def::kind::threads ? threads : 1;
     if (w.fresh_db && f.use_existing_db) {
       r.status = "skipped";
       r.note = "(--use_existing_db)";
-      print_line(r);
+      print_line(r, f.repeat > 1);
       sink(r);
       continue;
     }
@@ -190,7 +192,7 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
     if (!eng) {
       r.status = "error";
       r.error = open_error;
-      print_line(r);
+      print_line(r, f.repeat > 1);
       sink(r);
       continue;
     }
@@ -198,6 +200,7 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
     const io_counters io0 = read_io();
     r.peak_rss_is_workload = reset_peak_rss();
     timed_run t;
+    const std::uint64_t cpu0 = process_cpu_micros();
     try {
       eng->set_sync(w.sync);
       if (w.run == workload_def::kind::threads) t = run_threads(*eng, w, ctx);
@@ -205,11 +208,13 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
     } catch (const std::exception& ex) {
       t.error = ex.what();
     }
+    const std::uint64_t cpu1 = process_cpu_micros();
     try {
       r.settle_ms = settle(*eng, f.settle_ms, k_settle_max_ms);
     } catch (const std::exception& ex) {
       if (t.error.empty()) t.error = std::string("settle: ") + ex.what();
     }
+    const std::uint64_t cpu2 = process_cpu_micros();
     sync_filesystem(cfg.dir);
     const io_counters io1 = read_io();
     const rss_info rss = read_rss();
@@ -224,6 +229,8 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
     r.user_write_bytes = t.total.user_write_bytes;
     r.seconds = t.seconds;
     r.thread_seconds = t.thread_seconds;
+    r.cpu_seconds = static_cast<double>(cpu1 - cpu0) / 1e6;
+    r.settle_cpu_seconds = static_cast<double>(cpu2 - cpu1) / 1e6;
     r.wchar = io1.wchar - io0.wchar;
     r.write_bytes = io1.write_bytes - io0.write_bytes;
     r.cancelled_write_bytes = io1.cancelled_write_bytes - io0.cancelled_write_bytes;
@@ -237,7 +244,7 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
     r.rss_anon = rss.anon;
     r.rss_file = rss.file;
     r.note = make_note(w, t.total, r.counters);
-    print_line(r);
+    print_line(r, f.repeat > 1);
     sink(r);
   }
   if (eng) {

@@ -27,7 +27,8 @@ namespace bench {
 // The common settings of a run, for the engine named `name`.
 engine_config make_config(const flags& f, const std::string& name);
 
-void run_engine(const engine_entry& e, const flags& f, const std::vector<std::string>& benchmarks,
+// `rep` numbers the repetition (--repeat) for the lines and the results.
+void run_engine(const engine_entry& e, const flags& f, const std::vector<std::string>& benchmarks, int rep,
                 const std::function<void(const workload_result&)>& sink);
 
 }  // namespace bench
