@@ -103,7 +103,7 @@ class jadekv_cursor final : public cursor {
   void check() const override { jadekv_detail::check(it_.status(), "iterator"); }
 
  private:
-  iterator_type it_;
+  mutable iterator_type it_;  // the contract does not promise const accessors
 };
 
 template <class DB>
@@ -126,7 +126,8 @@ class jadekv_session final : public session {
   void batch_commit() override {
     if constexpr (requires { db_.write(batch_, wo_); }) jadekv_detail::check(db_.write(batch_, wo_), "write");
     else jadekv_detail::check(db_.write(batch_), "write");
-    batch_ = ::jadekv::write_batch{};
+    if constexpr (requires { batch_.clear(); }) batch_.clear();
+    else batch_ = ::jadekv::write_batch{};
   }
   std::unique_ptr<cursor> new_cursor() override { return std::make_unique<jadekv_cursor<DB>>(db_.iterator()); }
   void finish() override {}
