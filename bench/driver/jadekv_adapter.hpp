@@ -52,6 +52,13 @@ std::string_view view(const Bytes& b) {
   else return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
+// Empties a write batch for reuse.
+template <class Batch>
+void reset(Batch& b) {
+  if constexpr (requires { b.clear(); }) b.clear();
+  else b = Batch{};
+}
+
 template <class Options>
 bool apply_cache_budget(Options& opt, std::uint64_t bytes) {
   if constexpr (requires { opt.index.cache_bytes = bytes; }) {
@@ -126,8 +133,7 @@ class jadekv_session final : public session {
   void batch_commit() override {
     if constexpr (requires { db_.write(batch_, wo_); }) jadekv_detail::check(db_.write(batch_, wo_), "write");
     else jadekv_detail::check(db_.write(batch_), "write");
-    if constexpr (requires { batch_.clear(); }) batch_.clear();
-    else batch_ = ::jadekv::write_batch{};
+    jadekv_detail::reset(batch_);
   }
   std::unique_ptr<cursor> new_cursor() override { return std::make_unique<jadekv_cursor<DB>>(db_.iterator()); }
   void finish() override {}
