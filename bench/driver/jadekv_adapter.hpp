@@ -52,6 +52,13 @@ std::string_view view(const Bytes& b) {
   else return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
+// Empties a write batch for reuse.
+template <class Batch>
+void reset(Batch& b) {
+  if constexpr (requires { b.clear(); }) b.clear();
+  else b = Batch{};
+}
+
 template <class Options>
 bool apply_cache_budget(Options& opt, std::uint64_t bytes) {
   if constexpr (requires { opt.index.cache_bytes = bytes; }) {
@@ -103,7 +110,7 @@ class jadekv_cursor final : public cursor {
   void check() const override { jadekv_detail::check(it_.status(), "iterator"); }
 
  private:
-  iterator_type it_;
+  mutable iterator_type it_;  // the contract does not promise const accessors
 };
 
 template <class DB>
@@ -126,7 +133,7 @@ class jadekv_session final : public session {
   void batch_commit() override {
     if constexpr (requires { db_.write(batch_, wo_); }) jadekv_detail::check(db_.write(batch_, wo_), "write");
     else jadekv_detail::check(db_.write(batch_), "write");
-    batch_ = ::jadekv::write_batch{};
+    jadekv_detail::reset(batch_);
   }
   std::unique_ptr<cursor> new_cursor() override { return std::make_unique<jadekv_cursor<DB>>(db_.iterator()); }
   void finish() override {}

@@ -106,9 +106,16 @@ std::string cell_text(const workload_result* r, const std::function<std::string(
   return r->status == "unsupported" ? "n/a" : r->status == "skipped" ? "skip" : "ERR";
 }
 
+// Higher is better: what "the best peer" means in a table.
+using score_fn = std::function<double(const workload_result&)>;
+
+double ops_score(const workload_result& r) { return r.ops_per_sec(); }
+double cpu_score(const workload_result& r) { return r.cpu_seconds > 0 ? 1 / r.cpu_micros_per_op() : 0; }
+
+// One table; `value` gets each cell's result and the best peer's score in its row.
 void print_table(const run_info& info, const std::vector<workload_result>& rs, const std::string& title,
                  const std::function<std::string(const workload_result&, double best_peer)>& value,
-                 bool best_peer_column) {
+                 bool best_peer_column, const score_fn& score = ops_score) {
   std::size_t width = 12, first = 12;
   for (const auto* e : info.engines) width = std::max(width, e->name.size() + 2);
   for (const auto& b : info.benchmarks) first = std::max(first, b.size() + 1);
@@ -123,8 +130,8 @@ void print_table(const run_info& info, const std::vector<workload_result>& rs, c
     std::string best_name;
     for (const auto* e : info.engines) {
       const workload_result* r = find(rs, e->name, b, occurrence);
-      if (e->peer && measured(r) && r->ops_per_sec() > best) {
-        best = r->ops_per_sec();
+      if (e->peer && measured(r) && score(*r) > best) {
+        best = score(*r);
         best_name = e->name;
       }
     }
@@ -283,7 +290,10 @@ void print_tables(const run_info& info, const std::vector<workload_result>& rs) 
               false);
   print_table(info, rs, "CPU time per operation (microseconds, all threads of the process, background included)",
               [](const workload_result& r, double) { return fixed(r.cpu_micros_per_op(), r.cpu_micros_per_op() < 100 ? 2 : 0); },
-              false);
+              true, cpu_score);
+  print_table(info, rs, "ratio of CPU time per operation, the best peer's to this engine's (> 1: cheaper)",
+              [](const workload_result& r, double best) { return best > 0 ? fixed(cpu_score(r) / best, 2) : "-"; },
+              false, cpu_score);
   print_table(info, rs, "write amplification (per user byte written: bytes sent to storage/bytes passed to write(2))",
               [](const workload_result& r, double) {
                 return r.user_write_bytes == 0 ? std::string("-") : amp(r.write_amp()) + "/" + amp(r.write_amp_syscall());

@@ -6,7 +6,9 @@
 //                       amplification, space amplification, peak RSS, a note
 //   tables            at the end, rows = workloads, columns = engines:
 //                       ops/sec with the best peer, ratios to the best peer,
-//                       CPU time per operation, write amplification, space
+//                       CPU time per operation and its ratios to the best
+//                       peer's (steadier than wall time on a shared machine,
+//                       blind to I/O waits), write amplification, space
 //                       amplification, resident memory; with --repeat=N each
 //                       cell is the median repetition (by ops/sec; the slower
 //                       of two), and a table gives the spread of ops/sec over

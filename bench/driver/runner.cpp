@@ -22,7 +22,7 @@ constexpr int k_settle_max_ms = 120'000;
 
 struct timed_run {
   thread_stats total;
-  double seconds = 0, thread_seconds = 0;
+  double seconds = 0, thread_seconds = 0, cpu_seconds = 0;
   std::string error;
 };
 
@@ -63,10 +63,12 @@ timed_run run_threads(engine& eng, const workload_def& w, const workload_context
     });
   }
   ready.wait();
+  const std::uint64_t cpu0 = process_cpu_micros();
   const auto start = clock_type::now();
   go.count_down();
   for (auto& t : threads) t.join();
   timed_run r;
+  r.cpu_seconds = static_cast<double>(process_cpu_micros() - cpu0) / 1e6;
   clock_type::time_point end = start;
   for (std::size_t i = 0; i < stats.size(); ++i) {
     auto& t = r.total;
@@ -85,6 +87,7 @@ timed_run run_threads(engine& eng, const workload_def& w, const workload_context
 
 timed_run run_single(const std::function<bool()>& action, std::string& status) {
   timed_run r;
+  const std::uint64_t cpu0 = process_cpu_micros();
   const auto t0 = clock_type::now();
   try {
     if (!action()) status = "unsupported";
@@ -92,6 +95,7 @@ timed_run run_single(const std::function<bool()>& action, std::string& status) {
     r.error = e.what();
   }
   r.seconds = r.thread_seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  r.cpu_seconds = static_cast<double>(process_cpu_micros() - cpu0) / 1e6;
   r.total.ops = 1;
   return r;
 }
@@ -200,7 +204,6 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
     const io_counters io0 = read_io();
     r.peak_rss_is_workload = reset_peak_rss();
     timed_run t;
-    const std::uint64_t cpu0 = process_cpu_micros();
     try {
       eng->set_sync(w.sync);
       if (w.run == workload_def::kind::threads) t = run_threads(*eng, w, ctx);
@@ -208,13 +211,13 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
     } catch (const std::exception& ex) {
       t.error = ex.what();
     }
-    const std::uint64_t cpu1 = process_cpu_micros();
+    const std::uint64_t settle_cpu0 = process_cpu_micros();
     try {
       r.settle_ms = settle(*eng, f.settle_ms, k_settle_max_ms);
     } catch (const std::exception& ex) {
       if (t.error.empty()) t.error = std::string("settle: ") + ex.what();
     }
-    const std::uint64_t cpu2 = process_cpu_micros();
+    const std::uint64_t settle_cpu1 = process_cpu_micros();
     sync_filesystem(cfg.dir);
     const io_counters io1 = read_io();
     const rss_info rss = read_rss();
@@ -229,8 +232,8 @@ void run_engine(const engine_entry& e, const flags& f, const std::vector<std::st
     r.user_write_bytes = t.total.user_write_bytes;
     r.seconds = t.seconds;
     r.thread_seconds = t.thread_seconds;
-    r.cpu_seconds = static_cast<double>(cpu1 - cpu0) / 1e6;
-    r.settle_cpu_seconds = static_cast<double>(cpu2 - cpu1) / 1e6;
+    r.cpu_seconds = t.cpu_seconds;
+    r.settle_cpu_seconds = static_cast<double>(settle_cpu1 - settle_cpu0) / 1e6;
     r.wchar = io1.wchar - io0.wchar;
     r.write_bytes = io1.write_bytes - io0.write_bytes;
     r.cancelled_write_bytes = io1.cancelled_write_bytes - io0.cancelled_write_bytes;
