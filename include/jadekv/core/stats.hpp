@@ -37,6 +37,16 @@ struct stats {
   std::uint64_t checkpoints = 0;     // snapshots written
   std::uint64_t recovered_records = 0;
   std::uint64_t recovery_dropped_bytes = 0;
+  // index (on-disk indexes; 0 elsewhere)
+  std::uint64_t cache_hits = 0;               // block or page cache
+  std::uint64_t cache_misses = 0;
+  std::uint64_t compactions = 0;
+  std::uint64_t compaction_bytes_read = 0;
+  std::uint64_t compaction_bytes_written = 0;
+  std::uint64_t stall_micros = 0;             // time writers spent slowed down or stopped
+  std::uint64_t stalls = 0;                   // writes that were slowed down or stopped
+  std::uint64_t index_files = 0;              // gauge: files the index holds (tables, pages files)
+  std::uint64_t index_bytes = 0;              // gauge: bytes of those files
   // versions
   std::uint64_t last_sequence = 0;  // gauge: newest sequence number visible to readers
 };
@@ -93,6 +103,15 @@ inline std::string to_prometheus(const stats& s) {
   counter("checkpoints_total", "Snapshots written.", s.checkpoints);
   counter("recovered_records_total", "Records replayed at open.", s.recovered_records);
   counter("recovery_dropped_bytes_total", "Bytes of torn log tail dropped at open.", s.recovery_dropped_bytes);
+  counter("cache_hits_total", "Block or page cache hits.", s.cache_hits);
+  counter("cache_misses_total", "Block or page cache misses.", s.cache_misses);
+  counter("compactions_total", "Compactions run by the index.", s.compactions);
+  counter("compaction_bytes_read_total", "Bytes read by compactions.", s.compaction_bytes_read);
+  counter("compaction_bytes_written_total", "Bytes written by compactions.", s.compaction_bytes_written);
+  counter("stall_micros_total", "Microseconds writers spent slowed down or stopped by background work.", s.stall_micros);
+  counter("stalls_total", "Writes slowed down or stopped by background work.", s.stalls);
+  gauge("index_files", "Files held by the index.", s.index_files);
+  gauge("index_bytes", "Bytes of the files held by the index.", s.index_bytes);
   gauge("last_sequence", "Newest sequence number visible to readers.", s.last_sequence);
   return out;
 }
