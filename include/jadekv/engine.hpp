@@ -2,7 +2,8 @@
 //
 //   M  memtable     memtable::skiplist<>, rbtree<>, hash<>, or a user type
 //   P  persist      persist::none<>, wal<>, snapshot<>, snapshot<wal<>>
-//   I  index        index::memory<>
+//   I  index        index::memory<>, or an on-disk index (index::durable:
+//                   index::lsm<>, index::bptree<>) that takes flushed memtables
 //   C  concurrency  concurrency::single<>, striped<N>, lock_free<>
 //
 // The composition is validated once (detail/composition.hpp); an invalid one
@@ -19,14 +20,29 @@
 // Readers read as of the newest published sequence number, so a batch is seen
 // whole or not at all.
 //
+// With an on-disk index (index::durable) the memtable set rotates: when the
+// active one reaches options.memtable_bytes a writer makes it immutable under
+// the exclusive gate (so no batch is half in it), the persist policy starts a
+// new log segment, and the engine's flush thread hands the immutable one to
+// the index's store, then releases the log segments it covered. Readers look
+// in the active memtable set, the immutable one, then the store; they take
+// both memtable pointers under one lock before asking the store, so an entry
+// moving from the immutable memtable into the store is seen in one or both,
+// never in neither. At open the store comes first; log replay skips every
+// entry the store already holds (seq <= store.flushed_sequence()).
+//
 // Invariants:
 //   1. Sequence numbers are dense: batch k holds [first_k, first_k + count_k).
 //   2. visible() <= last assigned; every entry with seq <= visible() is in the
-//      memtable set.
+//      active memtable set, the immutable one, or the store.
 //   3. After close() (or a move), every call returns is_closed() and the
 //      directory lock is released.
+//   4. At most one immutable memtable exists; a writer that fills the active
+//      one while it does waits for the flush (counted as a stall).
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -34,6 +50,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -52,6 +69,7 @@
 #include "jadekv/detail/memtable_source.hpp"
 #include "jadekv/detail/merging_iterator.hpp"
 #include "jadekv/engine_options.hpp"
+#include "jadekv/index/concepts.hpp"
 #include "jadekv/io/posix_fs.hpp"
 #include "jadekv/persist/directory_lock.hpp"
 #include "jadekv/persist/none.hpp"
@@ -67,6 +85,16 @@ struct comparator_of {
 template <class M>
 struct comparator_of<M, std::void_t<typename M::comparator_type>> {
   using type = typename M::comparator_type;
+};
+
+// The open form of an on-disk index; a placeholder for any other.
+template <class I, class Cmp, bool Durable = I::on_disk>
+struct store_of {
+  struct type {};
+};
+template <class I, class Cmp>
+struct store_of<I, Cmp, true> {
+  using type = typename I::template store<Cmp>;
 };
 
 template <class P>
@@ -146,18 +174,49 @@ class engine {
  private:
   static constexpr bool k_thread_safe = C::thread_safe;
   static constexpr bool k_logs = !detail::is_persist_none<P>;
-  static constexpr bool k_needs_dir = k_logs || I::on_disk;
+  static constexpr bool k_durable = I::on_disk;
+  static constexpr bool k_needs_dir = k_logs || k_durable;
   static constexpr bool k_checkpoints = persist::checkpointing<P>;
 
   using tables_type = typename C::template tables<M>;
+  using store_type = typename detail::store_of<I, comparator_type>::type;
   using counter = concurrency::detail::counter<k_thread_safe>;
-  using gate_type = std::conditional_t<k_thread_safe && k_checkpoints, std::shared_mutex, ::jadekv::detail::no_lock>;
+  using gate_type = std::conditional_t<k_thread_safe && (k_checkpoints || k_durable), std::shared_mutex,
+                                       ::jadekv::detail::no_lock>;
+  // Guards the memtable pointers against rotation and the flush thread.
+  using view_lock_type = std::conditional_t<k_durable, std::shared_mutex, ::jadekv::detail::no_lock>;
+
+  // The immutable memtable waiting for (or in) its flush.
+  struct flush_job {
+    std::shared_ptr<tables_type> tables;
+    std::uint64_t segment = 0;   // first log segment not covered by it
+    sequence_number last = 0;    // newest sequence number in it
+  };
 
   struct state {
-    state(const options& opt, P p) : cmp(opt.comparator), tables(opt.memtable, opt.comparator), persist(std::move(p)) {}
+    state(const options& opt, P p)
+        : memtable_options(opt.memtable),
+          memtable_bytes(opt.memtable_bytes),
+          cmp(opt.comparator),
+          mem(std::make_shared<tables_type>(opt.memtable, opt.comparator)),
+          persist(std::move(p)) {}
 
+    std::shared_ptr<tables_type> new_tables() const { return std::make_shared<tables_type>(memtable_options, cmp); }
+    // The budget counts what writes added: an empty memtable set already
+    // holds its arenas' first blocks (one set per shard).
+    bool mem_full() const {
+      const std::size_t used = mem->memory_usage();
+      return used > empty_bytes && used - empty_bytes >= memtable_bytes;
+    }
+
+    typename M::options memtable_options;
+    std::size_t memtable_bytes;
     comparator_type cmp;
-    tables_type tables;
+    std::shared_ptr<tables_type> mem;  // active; replaced only under the exclusive gate and view lock
+    std::size_t empty_bytes = mem->memory_usage();
+    flush_job imm;                     // durable indexes: set under both locks, cleared under the view lock
+    mutable view_lock_type view;
+    std::unique_ptr<store_type> store;
     P persist;
     std::unique_ptr<io::file_lock> lock;
     concurrency::detail::visible_sequence visible;
@@ -168,6 +227,16 @@ class engine {
     mutable gate_type gate;
     bool closed = false;
     counter puts, erases, batches, gets, get_hits, iterators, user_bytes;
+
+    // The flush thread (durable indexes). flush_mu guards the fields below it.
+    std::thread flusher;
+    std::mutex flush_mu;
+    std::condition_variable flush_wake, flush_done;
+    bool flush_pending = false;  // imm holds a memtable the thread has not finished
+    bool stopping = false;
+    ::jadekv::status bg_error;   // sticky: the first failed flush
+    std::uint64_t flushes = 0;
+    std::uint64_t stall_micros = 0, stalls = 0;
   };
 
   explicit engine(std::unique_ptr<state> s) noexcept : s_(std::move(s)) {}
@@ -181,6 +250,12 @@ class engine {
   status checkpoint_locked();
   status maybe_checkpoint();
   sequence_number take_sequences(std::uint32_t n);
+  status maybe_rotate();
+  status rotate_locked();
+  status wait_for_flush();
+  static void flush_loop_of(state& st);
+  static status flush_tables(store_type& store, const tables_type& t, const comparator_type& cmp,
+                             sequence_number last);
 
   std::unique_ptr<state> s_;
 };
@@ -213,25 +288,57 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
         if (n != "LOCK") return status::invalid_argument("engine::open: " + opt.dir.string() + " already holds a database (error_if_exists)");
     }
   }
+  std::unique_ptr<store_type> store;
+  sequence_number flushed = 0;
+  if constexpr (k_durable) {
+    auto st = store_type::open(fs, opt.dir, opt.index, opt.comparator);
+    if (!st) return st.status();
+    store = std::move(*st);
+    flushed = store->flushed_sequence();
+  }
   typename P::options popt = opt.persist;
   if constexpr (requires { popt.lock_directory; }) popt.lock_directory = false;  // the engine holds it
   auto p = P::open(fs, opt.dir, popt);
   if (!p) return p.status();
   auto s = std::make_unique<state>(opt, std::move(*p));
   s->lock = std::move(lock);
-  tables_type& tables = s->tables;
-  status replay = s->persist.recover([&tables](const write_batch& b) -> status {
+  s->store = std::move(store);
+  state& st = *s;
+  sequence_number replayed = flushed;
+  status replay = st.persist.recover([&](const write_batch& b) -> status {
     sequence_number seq = b.sequence();
-    return b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
-      tables.insert(seq++, kind, key, value);
+    auto r = b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
+      if (seq > flushed) st.mem->insert(seq, kind, key, value);  // older ones are in the store
+      ++seq;
     });
+    if (!r.ok()) return r;
+    if (seq - 1 > replayed) replayed = seq - 1;
+    if constexpr (k_durable) {
+      // A log longer than the memtable budget is flushed as it is replayed;
+      // its segments are released by the first flush after open.
+      if (st.mem_full()) {
+        if (auto f = flush_tables(*st.store, *st.mem, st.cmp, replayed); !f.ok()) return f;
+        st.mem = st.new_tables();
+        ++st.flushes;
+      }
+    }
+    return status{};
   });
   if (!replay.ok()) return replay;
-  const sequence_number last = s->persist.last_sequence();
+  sequence_number last = s->persist.last_sequence();
+  if constexpr (k_durable) {
+    if (k_logs && last < flushed)
+      return status::corruption("engine::open: the log in " + opt.dir.string() + " ends at sequence " +
+                                std::to_string(last) + " but the index holds sequence " + std::to_string(flushed) +
+                                " (log segments missing?)");
+    if (last < flushed) last = flushed;
+  }
   s->visible.reset(last);
   if constexpr (k_thread_safe) s->next_seq.store(last, std::memory_order_relaxed);
   else s->next_seq = last;
-  return engine(std::move(s));
+  engine e(std::move(s));
+  if constexpr (k_durable) e.s_->flusher = std::thread([st = e.s_.get()] { engine::flush_loop_of(*st); });
+  return e;
 }
 
 template <class M, class P, class I, class C>
@@ -249,7 +356,7 @@ template <class M, class P, class I, class C>
 status engine<M, P, I, C>::apply_one(value_kind kind, std::string_view key, std::string_view value,
                                      const write_options& wo) {
   if (auto s = check_open(); !s.ok()) return s;
-  if constexpr (k_logs) {
+  if constexpr (k_logs || k_durable) {
     thread_local write_batch b;  // reused: a put costs no allocation once warm
     b.clear();
     if (kind == value_kind::put) b.put(key, value);
@@ -258,7 +365,7 @@ status engine<M, P, I, C>::apply_one(value_kind kind, std::string_view key, std:
   } else {
     (void)wo;
     const sequence_number seq = take_sequences(1);
-    s_->tables.insert(seq, kind, key, value);
+    s_->mem->insert(seq, kind, key, value);
     s_->visible.template publish<k_thread_safe>(seq, seq);
     (kind == value_kind::put ? s_->puts : s_->erases).add();
     s_->user_bytes.add(key.size() + value.size());
@@ -270,6 +377,9 @@ template <class M, class P, class I, class C>
 status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo) {
   const std::uint32_t n = b.count();
   if (n == 0) return {};
+  if constexpr (k_durable) {
+    if (auto s = s_->store->throttle(); !s.ok()) return s;
+  }
   {
     std::shared_lock gate(s_->gate);
     if constexpr (k_logs) {
@@ -281,8 +391,9 @@ status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo) {
     const sequence_number first = b.sequence();
     sequence_number seq = first;
     std::uint64_t puts = 0, bytes = 0;
+    tables_type& mem = *s_->mem;  // stable: rotation takes the gate exclusively
     auto s = b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
-      s_->tables.insert(seq++, kind, key, value);
+      mem.insert(seq++, kind, key, value);
       puts += kind == value_kind::put ? 1 : 0;
       bytes += key.size() + value.size();
     });
@@ -293,7 +404,8 @@ status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo) {
     s_->erases.add(n - puts);
     s_->user_bytes.add(bytes);
   }
-  return maybe_checkpoint();
+  if constexpr (k_durable) return maybe_rotate();
+  else return maybe_checkpoint();
 }
 
 template <class M, class P, class I, class C>
@@ -319,11 +431,27 @@ status engine<M, P, I, C>::get(std::string_view key, std::string& out, const rea
   if (ro.snapshot != nullptr)
     return status::invalid_argument("read_options.snapshot needs an engine with concurrency::mvcc");
   s_->gets.add();
-  const memtable::lookup l = s_->tables.get(key, s_->visible.load());
-  if (!l.is_found()) return status::not_found();
-  s_->get_hits.add();
-  out.assign(l.value);
-  return {};
+  const sequence_number at = s_->visible.load();
+  {
+    std::shared_lock view(s_->view);
+    memtable::lookup l = s_->mem->get(key, at);
+    if constexpr (k_durable) {
+      if (l.is_absent() && s_->imm.tables) l = s_->imm.tables->get(key, at);
+    }
+    if (l.is_erased()) return status::not_found();
+    if (l.is_found()) {
+      s_->get_hits.add();
+      out.assign(l.value);
+      return {};
+    }
+  }
+  if constexpr (k_durable) {
+    // After the memtables: an entry flushed meanwhile is in the store now.
+    auto s = s_->store->get(key, at, out, ro);
+    if (s.ok()) s_->get_hits.add();
+    return s;
+  }
+  return status::not_found();
 }
 
 template <class M, class P, class I, class C>
@@ -343,11 +471,23 @@ auto engine<M, P, I, C>::iterator(const read_options& ro) const -> iterator_type
   // made then holds every entry this sequence covers (published = inserted).
   const sequence_number read_seq = s_->visible.load();
   std::vector<std::unique_ptr<detail::internal_iterator>> sources;
-  s_->tables.add_sources(sources);
+  std::shared_ptr<const void> pin;
+  {
+    std::shared_lock view(s_->view);
+    s_->mem->add_sources(sources);
+    if constexpr (k_durable) {
+      // The iterator keeps both memtables alive past rotation and flush.
+      auto tables = std::make_shared<std::pair<std::shared_ptr<tables_type>, std::shared_ptr<tables_type>>>(
+          s_->mem, s_->imm.tables);
+      if (s_->imm.tables) s_->imm.tables->add_sources(sources);
+      pin = std::move(tables);
+    }
+  }
+  if constexpr (k_durable) s_->store->add_sources(sources, ro);
   std::unique_ptr<detail::internal_iterator> in;
   if (sources.size() == 1) in = std::move(sources.front());
   else in = std::make_unique<detail::merging_iterator<comparator_type>>(s_->cmp, std::move(sources));
-  return iterator_type(std::move(in), s_->cmp, read_seq, ro);
+  return iterator_type(std::move(in), s_->cmp, read_seq, ro, std::move(pin));
 }
 
 template <class M, class P, class I, class C>
@@ -383,15 +523,119 @@ status engine<M, P, I, C>::checkpoint()
 }
 
 template <class M, class P, class I, class C>
+status engine<M, P, I, C>::maybe_rotate() {
+  if (!s_->mem_full()) return {};
+  std::unique_lock gate(s_->gate);
+  if (!s_->mem_full()) return {};  // another writer rotated
+  return rotate_locked();
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::rotate_locked() {
+  // The gate is held exclusively: every batch logged so far is inserted and
+  // published, so the active memtable holds exactly the log up to `last`.
+  state& st = *s_;
+  {
+    std::unique_lock fl(st.flush_mu);
+    if (st.flush_pending) {
+      const auto start = std::chrono::steady_clock::now();
+      st.flush_done.wait(fl, [&] { return !st.flush_pending || !st.bg_error.ok(); });
+      st.stall_micros += static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+      ++st.stalls;
+    }
+    if (!st.bg_error.ok()) return st.bg_error;
+  }
+  auto segment = st.persist.switch_segment();
+  if (!segment) return segment.status();
+  {
+    std::unique_lock view(st.view);
+    st.imm = flush_job{std::move(st.mem), *segment, st.visible.load()};
+    st.mem = st.new_tables();
+  }
+  {
+    std::lock_guard fl(st.flush_mu);
+    st.flush_pending = true;
+  }
+  st.flush_wake.notify_one();
+  return {};
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::flush_tables(store_type& store, const tables_type& t, const comparator_type& cmp,
+                                        sequence_number last) {
+  std::vector<std::unique_ptr<detail::internal_iterator>> sources;
+  t.add_sources(sources);
+  std::unique_ptr<detail::internal_iterator> in;
+  if (sources.size() == 1) in = std::move(sources.front());
+  else in = std::make_unique<detail::merging_iterator<comparator_type>>(cmp, std::move(sources));
+  // Non-mvcc readers read the newest data; an iterator made earlier pins the
+  // memtable it read, so no flushed reader needs a shadowed version.
+  return store.flush(*in, last, last);
+}
+
+template <class M, class P, class I, class C>
+void engine<M, P, I, C>::flush_loop_of(state& st) {
+  std::unique_lock fl(st.flush_mu);
+  for (;;) {
+    // A pending flush is finished before stopping; after a failure the
+    // memtable stays immutable (readers still see it) until close.
+    const auto has_work = [&] { return st.flush_pending && st.bg_error.ok(); };
+    st.flush_wake.wait(fl, [&] { return has_work() || st.stopping; });
+    if (!has_work()) return;
+    const flush_job job = st.imm;  // set before flush_pending; stable until we clear it
+    fl.unlock();
+    status s = flush_tables(*st.store, *job.tables, st.cmp, job.last);
+    if (s.ok()) s = st.persist.release_segments_before(job.segment);
+    if (s.ok()) {
+      std::unique_lock view(st.view);
+      st.imm = flush_job{};
+    }
+    fl.lock();
+    if (s.ok()) {
+      st.flush_pending = false;
+      ++st.flushes;
+    } else {
+      st.bg_error = s;
+    }
+    st.flush_done.notify_all();
+  }
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::wait_for_flush() {
+  state& st = *s_;
+  std::unique_lock fl(st.flush_mu);
+  st.flush_done.wait(fl, [&] { return !st.flush_pending || !st.bg_error.ok(); });
+  return st.bg_error;
+}
+
+template <class M, class P, class I, class C>
 status engine<M, P, I, C>::flush() {
   if (auto s = check_open(); !s.ok()) return s;
-  if constexpr (k_checkpoints) return checkpoint();
-  else return {};
+  if constexpr (k_durable) {
+    {
+      std::unique_lock gate(s_->gate);
+      if (s_->mem->entry_count() > 0)
+        if (auto s = rotate_locked(); !s.ok()) return s;
+    }
+    return wait_for_flush();
+  } else if constexpr (k_checkpoints) {
+    return checkpoint();
+  } else {
+    return {};
+  }
 }
 
 template <class M, class P, class I, class C>
 status engine<M, P, I, C>::compact() {
-  return check_open();
+  if (auto s = check_open(); !s.ok()) return s;
+  if constexpr (k_durable) {
+    if (auto s = flush(); !s.ok()) return s;
+    return s_->store->compact();
+  } else {
+    return {};
+  }
 }
 
 template <class M, class P, class I, class C>
@@ -405,8 +649,17 @@ template <class M, class P, class I, class C>
   st.get_hits = s_->get_hits.load();
   st.iterators = s_->iterators.load();
   st.user_bytes_written = s_->user_bytes.load();
-  st.memtable_bytes = s_->tables.memory_usage();
-  st.memtable_entries = s_->tables.entry_count();
+  {
+    std::shared_lock view(s_->view);
+    st.memtable_bytes = s_->mem->memory_usage();
+    st.memtable_entries = s_->mem->entry_count();
+    if constexpr (k_durable) {
+      if (s_->imm.tables) {
+        st.memtable_bytes += s_->imm.tables->memory_usage();
+        st.memtable_entries += s_->imm.tables->entry_count();
+      }
+    }
+  }
   const persist::stats ps = s_->persist.stats();
   st.bytes_written = ps.bytes_written;
   st.wal_records = ps.records;
@@ -417,6 +670,13 @@ template <class M, class P, class I, class C>
   st.recovered_records = s_->persist.report().records;
   st.recovery_dropped_bytes = s_->persist.report().bytes_dropped;
   st.last_sequence = s_->visible.load();
+  if constexpr (k_durable) {
+    if (!s_->closed) s_->store->add_stats(st);
+    std::lock_guard fl(s_->flush_mu);
+    st.flushes = s_->flushes;
+    st.stall_micros += s_->stall_micros;
+    st.stalls += s_->stalls;
+  }
   return st;
 }
 
@@ -429,6 +689,18 @@ status engine<M, P, I, C>::close() {
     // a clean close takes one (DESIGN: close makes acknowledged writes durable).
     std::unique_lock gate(s_->gate);
     s = checkpoint_locked();
+  }
+  if constexpr (k_durable) {
+    // Without a log the memtable would be lost: flush it into the store.
+    if constexpr (!k_logs) s = flush();
+    else if (auto w = wait_for_flush(); !w.ok()) s = w;  // a pending flush finishes; its log stays until then
+    {
+      std::lock_guard fl(s_->flush_mu);
+      s_->stopping = true;
+    }
+    s_->flush_wake.notify_one();
+    if (s_->flusher.joinable()) s_->flusher.join();
+    if (auto c = s_->store->close(); s.ok()) s = c;
   }
   s_->closed = true;
   if (auto c = s_->persist.close(); s.ok()) s = c;

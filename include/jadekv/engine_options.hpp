@@ -19,8 +19,9 @@ struct engine_options {
   bool create_if_missing = true;
   // Fail with invalid_argument when dir already holds a database.
   bool error_if_exists = false;
-  // Memtable size, in exact heap bytes, at which an index that flushes
-  // switches to a new memtable. Must be > 0.
+  // Heap bytes that writes may add to the memtable before an index that
+  // flushes switches to a new one (an empty memtable's first arena blocks
+  // are not counted). Must be > 0.
   std::size_t memtable_bytes = std::size_t{64} << 20;
   // All file I/O goes through this file system; null means io::default_fs().
   // Tests pass an io::memory_fs or an io::fault_fs here.

@@ -14,9 +14,24 @@ namespace conformance {
 
 namespace kv = jadekv;
 
-// Whether acknowledged writes survive a clean close and reopen.
+// Whether the composition flushes memtables into an on-disk index.
 template <class E>
-inline constexpr bool survives_close = !kv::detail::is_persist_none<typename E::persist_type>;
+inline constexpr bool on_disk = E::index_type::on_disk;
+
+// Whether acknowledged writes survive a clean close and reopen (an on-disk
+// index flushes the memtable at close when nothing logs it).
+template <class E>
+inline constexpr bool survives_close = !kv::detail::is_persist_none<typename E::persist_type> || on_disk<E>;
+
+// Small sizes for on-disk indexes, so a short test crosses many flushes,
+// splits and compactions; fields an index does not have are skipped.
+template <class IndexOptions>
+void shrink(IndexOptions& o) {
+  if constexpr (requires { o.target_file_bytes; }) o.target_file_bytes = 4 << 10;
+  if constexpr (requires { o.max_bytes_for_level_base; }) o.max_bytes_for_level_base = 16 << 10;
+  if constexpr (requires { o.table.block_size; }) o.table.block_size = 256;
+  if constexpr (requires { o.page_size; }) o.page_size = 512;
+}
 
 template <class E>
 inline constexpr bool thread_safe = E::concurrency_type::thread_safe;
@@ -29,6 +44,14 @@ struct harness {
     typename E::options o;
     o.dir = "/db";
     o.fs = fs;
+    if constexpr (on_disk<E>) {
+      // Arena blocks well below the memtable budget, or every write rotates.
+      o.memtable_bytes = 32 << 10;
+      if constexpr (requires { o.memtable.arena_block_size; }) o.memtable.arena_block_size = 1 << 10;
+      if constexpr (requires { o.memtable.arena_shards; }) o.memtable.arena_shards = 1;
+      if constexpr (requires { o.memtable.initial_buckets; }) o.memtable.initial_buckets = 16;
+      shrink(o.index);
+    }
     return o;
   }
 

@@ -100,6 +100,10 @@ TEST_CASE_TEMPLATE_DEFINE("random operations match a std::map model", E, conform
       else REQUIRE(got.value() == want->second);
     } else if (op < 98) {
       conformance::check_against_model(db, model, rng);
+    } else if (conformance::on_disk<E> && op == 98) {
+      REQUIRE(db.flush().ok());
+      if (rng() % 4 == 0) REQUIRE(db.compact().ok());
+      conformance::check_against_model(db, model, rng);
     } else if constexpr (conformance::survives_close<E>) {
       db = h.reopen(db);
       conformance::check_against_model(db, model, rng);

@@ -14,10 +14,22 @@
 namespace jadekv::inline v0::detail {
 
 // True when engine<M, P, I, C> is valid; asserts nothing (for generated lists).
+// An on-disk index's store must model index::store for the memtable's comparator.
+template <class M, class I>
+constexpr bool store_models_seam() {
+  if constexpr (!I::on_disk) return true;
+  else if constexpr (!requires { typename I::template store<typename M::comparator_type>; }) return false;
+  else
+    return index::store<typename I::template store<typename M::comparator_type>, typename I::options,
+                        typename M::comparator_type>;
+}
+
 template <class M, class P, class I, class C>
 constexpr bool is_valid_composition() {
   if constexpr (!memtable::table<M> || !persist::policy<P> || !index::policy<I> || !concurrency::policy<C>) return false;
-  else return !C::needs_concurrent_insert || memtable::concurrent_insert<M>;
+  else
+    return (!C::needs_concurrent_insert || memtable::concurrent_insert<M>) && store_models_seam<M, I>() &&
+           (!I::on_disk || !persist::checkpointing<P>);
 }
 
 template <class M, class P, class I, class C>
@@ -50,7 +62,25 @@ struct composition {
                 "concurrency::lock_free needs a memtable with lock-free inserts (memtable::concurrent_insert); "
                 "memtable::rbtree and memtable::hash have none - use memtable::skiplist, or concurrency::striped<N>");
 
-  static constexpr bool valid = memtable_ok && persist_ok && index_ok && concurrency_ok && lock_free_ok;
+  static constexpr bool store_ok = [] {
+    if constexpr (memtable_ok && index_ok) return store_models_seam<M, I>();
+    else return true;
+  }();
+  static_assert(store_ok,
+                "jadekv::engine<M, P, I, C>: an on-disk index I (I::on_disk) must provide I::store<Cmp> modelling "
+                "jadekv::index::store (open, flushed_sequence, get, add_sources, throttle, flush, compact, check, "
+                "add_stats, close) for the memtable's comparator");
+
+  static constexpr bool snapshot_ok = [] {
+    if constexpr (persist_ok && index_ok) return !I::on_disk || !persist::checkpointing<P>;
+    else return true;
+  }();
+  static_assert(snapshot_ok,
+                "persist::snapshot dumps the whole store, but an on-disk index (index::lsm, index::bptree) keeps "
+                "flushed data in its own files - use persist::wal<> (or persist::none<>) with an on-disk index");
+
+  static constexpr bool valid =
+      memtable_ok && persist_ok && index_ok && concurrency_ok && lock_free_ok && store_ok && snapshot_ok;
   static_assert(valid == is_valid_composition<M, P, I, C>(), "jadekv internal: composition rules disagree");
 };
 
