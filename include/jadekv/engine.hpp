@@ -380,6 +380,7 @@ status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo) {
   if constexpr (k_durable) {
     if (auto s = s_->store->throttle(); !s.ok()) return s;
   }
+  bool full = false;
   {
     std::shared_lock gate(s_->gate);
     if constexpr (k_logs) {
@@ -403,8 +404,9 @@ status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo) {
     s_->puts.add(puts);
     s_->erases.add(n - puts);
     s_->user_bytes.add(bytes);
+    if constexpr (k_durable) full = s_->mem_full();  // mem is stable only under the gate
   }
-  if constexpr (k_durable) return maybe_rotate();
+  if constexpr (k_durable) return full ? maybe_rotate() : status{};
   else return maybe_checkpoint();
 }
 
@@ -524,7 +526,6 @@ status engine<M, P, I, C>::checkpoint()
 
 template <class M, class P, class I, class C>
 status engine<M, P, I, C>::maybe_rotate() {
-  if (!s_->mem_full()) return {};
   std::unique_lock gate(s_->gate);
   if (!s_->mem_full()) return {};  // another writer rotated
   return rotate_locked();
