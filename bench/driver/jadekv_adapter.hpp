@@ -10,7 +10,8 @@
 // size, the persist policy's defaults (for persist::wal: WAL on), sync per
 // workload through write_options::sync. The cache budget and the bloom filter
 // bits are policy options the contract does not name: they are applied when
-// the options carry `index.cache_bytes` / `index.bloom_bits_per_key`, and the
+// the options carry `index.cache_bytes` or `index.block_cache_bytes` /
+// `index.bloom_bits_per_key` or `index.table.bloom_bits_per_key`, and the
 // engine's settings line says whether they were (an index without a cache,
 // such as index::memory, has nothing to budget). A registration may pass a
 // `tuning` function for anything else.
@@ -64,6 +65,9 @@ bool apply_cache_budget(Options& opt, std::uint64_t bytes) {
   if constexpr (requires { opt.index.cache_bytes = bytes; }) {
     opt.index.cache_bytes = bytes;
     return true;
+  } else if constexpr (requires { opt.index.block_cache_bytes = bytes; }) {
+    opt.index.block_cache_bytes = bytes;
+    return true;
   } else {
     return false;
   }
@@ -73,6 +77,9 @@ template <class Options>
 bool apply_bloom_bits(Options& opt, int bits) {
   if constexpr (requires { opt.index.bloom_bits_per_key = bits; }) {
     opt.index.bloom_bits_per_key = bits;
+    return true;
+  } else if constexpr (requires { opt.index.table.bloom_bits_per_key = bits; }) {
+    opt.index.table.bloom_bits_per_key = bits;
     return true;
   } else {
     return false;

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   bench::registry reg;
+  bench::register_jadekv_engines(reg);
   bench::register_peer_engines(reg);
   if (f.help) {
     std::printf("%s\n", bench::usage().c_str());
