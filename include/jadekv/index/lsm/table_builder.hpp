@@ -56,8 +56,11 @@ class table_builder {
   bool finished() const noexcept { return finished_; }
   const ::jadekv::status& status() const noexcept { return status_; }
   std::uint64_t entries() const noexcept { return props_.entries; }
-  // Bytes of the table so far (all of it after finish()).
-  std::uint64_t file_size() const noexcept { return offset_; }
+  // Bytes of the table so far, counting the data block being filled (for
+  // splitting output at a target size); after finish(), the file's size.
+  std::uint64_t file_size() const noexcept {
+    return finished_ || data_.empty() ? offset_ : offset_ + data_.size_estimate() + k_block_trailer_size;
+  }
   // Complete after finish(); the counts are current before.
   const table_properties& properties() const noexcept { return props_; }
 
