@@ -62,6 +62,8 @@
 #include "jadekv/index/lsm/compaction_plan.hpp"
 #include "jadekv/index/lsm/level_iterator.hpp"
 #include "jadekv/index/lsm/manifest.hpp"
+#include "jadekv/index/lsm/table_builder.hpp"
+#include "jadekv/index/lsm/table_options.hpp"
 #include "jadekv/index/lsm/table_source.hpp"
 #include "jadekv/index/lsm/version.hpp"
 #include "jadekv/index/lsm/version_edit.hpp"
