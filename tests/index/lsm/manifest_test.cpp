@@ -194,7 +194,9 @@ TEST_CASE("check() names a missing, resized or damaged table") {
   auto fs = std::make_shared<io::memory_fs>();
   model m;
   fill(fs, m);
-  auto st = leveled_store::open(fs, k_dir, small_options<ix::leveled<>>(), cmp_t{});
+  auto opt = small_options<ix::leveled<>>();
+  opt.disable_auto_compactions = true;  // the table picked below must stay
+  auto st = leveled_store::open(fs, k_dir, opt, cmp_t{});
   REQUIRE(st);
   REQUIRE((*st)->check().ok());
   const auto v = (*st)->current_version();
@@ -225,7 +227,7 @@ TEST_CASE("check() names a missing, resized or damaged table") {
     }
     // A fresh open of the store reads the table from scratch.
     REQUIRE((*st)->close().ok());
-    st = leveled_store::open(fs, k_dir, small_options<ix::leveled<>>(), cmp_t{});
+    st = leveled_store::open(fs, k_dir, opt, cmp_t{});
     REQUIRE(st);
     auto s = (*st)->check();
     CHECK(!s.ok());
@@ -282,6 +284,40 @@ TEST_CASE("leftovers go at open, the WAL's files stay, and an iterator keeps its
   REQUIRE(v);
   CHECK(tables() == static_cast<int>((*v)->current_version()->total_files()));
   check_all(**v, m, last);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_CASE("a manifest past max_manifest_bytes is replaced by a snapshot") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto opt = small_options<ix::leveled<>>();
+  opt.max_manifest_bytes = 300;
+  auto st = leveled_store::open(fs, k_dir, opt, cmp_t{});
+  REQUIRE(st);
+  const std::string first = current_manifest(*fs);
+  model m;
+  workload w(100, 21);
+  for (int i = 0; i < 12; ++i) {
+    vector_iterator it(w.batch(30, m));
+    REQUIRE((*st)->flush(it, w.last(), w.last()).ok());
+    REQUIRE((*st)->wait_for_compactions().ok());
+    auto size = fs->file_size(k_dir / current_manifest(*fs));
+    REQUIRE(size);
+    CHECK(*size < 300 + 2000);  // one snapshot plus at most a few edits
+  }
+  CHECK(current_manifest(*fs) != first);
+  auto names = fs->list(k_dir);
+  REQUIRE(names);
+  int manifests = 0;
+  for (const auto& n : *names) manifests += n.starts_with("MANIFEST-") ? 1 : 0;
+  CHECK(manifests == 1);
+  REQUIRE((*st)->close().ok());
+  auto again = leveled_store::open(fs, k_dir, opt, cmp_t{});
+  REQUIRE(again);
+  CHECK((*again)->flushed_sequence() == w.last());
+  check_all(**again, m, w.last());
 }
 
 }  // namespace
