@@ -121,6 +121,12 @@ TEST_CASE("a damaged manifest is corruption at open; a torn tail is not") {
     REQUIRE(!st);
     CHECK(st.status().is_corruption());
   }
+  SUBCASE("zeros after the last edit (an append that never landed)") {
+    REQUIRE(io::write_file_atomically(*fs, path, *bytes + std::string(100, '\0')).ok());
+    auto st = leveled_store::open(fs, k_dir, opt, cmp_t{});
+    REQUIRE_MESSAGE(st, st.status().to_string());
+    CHECK((*st)->flushed_sequence() == last);
+  }
   SUBCASE("the last edit cut short: the previous flush is what remains") {
     REQUIRE(fs->truncate(path, bytes->size() - 5).ok());
     auto st = leveled_store::open(fs, k_dir, opt, cmp_t{});

@@ -11,9 +11,9 @@
 // only then is the old manifest removed. A crash at any point leaves CURRENT
 // naming a complete manifest; the other one is removed at the next open.
 //
-// Damage: a manifest that ends inside a record (an append torn by a crash;
-// the edit was never acknowledged because its fsync had not returned) loses
-// that record silently. Anything else (a bad checksum with the record wholly
+// Damage: a manifest that ends inside a record, or in zeros, with no valid
+// record after (an append torn by a crash; the edit was never acknowledged
+// because its fsync had not returned) loses that record silently. Anything else (a bad checksum with the record wholly
 // present, a bad header, an edit that does not decode or apply) is
 // corruption naming the file and the byte offset.
 //
@@ -186,6 +186,13 @@ status manifest::replay(std::uint64_t number, int num_levels, const Cmp& cmp, re
           if (!r) return r.status();
           const std::size_t len = pd::decode_fixed16(h + persist::log_format::k_length_offset);
           torn_tail = at + sizeof h + len > *size;
+        }
+        if (!torn_tail) {
+          // A file system may leave an unfinished append as zeros up to the end.
+          std::string rest(static_cast<std::size_t>(*size - at), '\0');
+          auto r = (*f)->read_at(at, rest.size(), rest.data());
+          if (!r) return r.status();
+          torn_tail = r->find_first_not_of('\0') == std::string_view::npos;
         }
         if (torn_tail) {
           auto more = reader.record_start_from(d.fragment_offset + 1);
