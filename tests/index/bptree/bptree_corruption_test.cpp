@@ -1,0 +1,1 @@
+#include "bptree_env.hpp"
