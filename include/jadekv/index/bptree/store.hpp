@@ -208,6 +208,8 @@ result<std::unique_ptr<store<Cmp>>> store<Cmp>::open(std::shared_ptr<io::file_sy
   if (!there) return there.status();
   if (!*there) {
     if (auto s = create_file(*st->fs_, st->path_, o.page_size, Cmp::name()); !s.ok()) return s;
+  } else if (auto s = st->fs_->sync_dir(dir); !s.ok()) {
+    return s;  // the file may be one whose creation failed at this very step
   }
   if (auto s = st->open_file(o.page_size); !s.ok()) return s;
   return st;
@@ -259,6 +261,9 @@ template <comparator Cmp>
   if (!reader) return reader.status();
   auto writer = fs_->open(path_, io::open_mode::read_write);
   if (!writer) return writer.status();
+  // What a previous process wrote but did not get synced (a failed fsync)
+  // becomes durable before this process trusts it.
+  if (auto s = (*writer)->sync(); !s.ok()) return s.with_context("bptree open");
   meta m;
   if (auto s = read_meta(**reader, path_.string(), m); !s.ok()) return s;
   if (m.comparator != Cmp::name()) {
