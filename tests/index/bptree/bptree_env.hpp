@@ -156,10 +156,11 @@ inline pairs model_range(const model& m, const std::optional<std::string>& lo, c
 // full scans both ways equal to the model.
 inline void expect_model(const store_t& s, const model& m, const std::vector<std::string>& absent = {}) {
   std::string v;
-  for (const auto& [k, val] : m) {
+  for (const auto& kvp : m) {
+    const std::string& k = kvp.first;
     auto st = s.get(k, kv::k_max_sequence, v, {});
     REQUIRE_MESSAGE(st.ok(), k, ": ", st.to_string());
-    REQUIRE(v == val);
+    REQUIRE(v == kvp.second);
   }
   for (const auto& k : absent) {
     if (m.count(k) != 0) continue;
