@@ -1,0 +1,300 @@
+// bptree node: the slotted branch and leaf pages of format.hpp, seen three
+// ways: a page_ref owning the bytes of a page or run; unchecked accessors and
+// binary searches over a page that validate_node() accepted; and the
+// in-memory items a commit builds pages from (leaf_item, branch_item) with
+// their exact encoded sizes and the encoder.
+//
+// Thread safety: a page_ref is an immutable shared buffer; any number of
+// threads may read one. Everything else is pure functions.
+//
+// Invariants:
+//   1. The unchecked accessors are only called on pages validate_node()
+//      accepted (every slot, varint and length inside the page, keys strictly
+//      ascending, child and overflow ids inside the file), so they never read
+//      past the page whatever the file held.
+//   2. No single cell takes more than max_cell() bytes with its slot, so any
+//      page holds at least four cells and a split always succeeds.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "jadekv/core/coding.hpp"
+#include "jadekv/core/internal_key.hpp"
+#include "jadekv/core/status.hpp"
+#include "jadekv/index/bptree/format.hpp"
+
+namespace jadekv::inline v0::index::detail::bptree {
+
+// The bytes of one page or run, shared with the cache and every reader.
+class page_ref {
+ public:
+  page_ref() = default;
+  page_ref(std::shared_ptr<char[]> bytes, std::size_t n) : bytes_(std::move(bytes)), size_(n) {}
+
+  const char* data() const noexcept { return bytes_.get(); }
+  char* mutable_data() const noexcept { return bytes_.get(); }
+  std::size_t size() const noexcept { return size_; }
+  explicit operator bool() const noexcept { return bytes_ != nullptr; }
+  page_type type() const noexcept { return header_type(bytes_.get()); }
+  std::uint16_t count() const noexcept { return header_count(bytes_.get()); }
+
+  static page_ref allocate(std::size_t n) { return {std::make_shared_for_overwrite<char[]>(n), n}; }
+
+ private:
+  std::shared_ptr<char[]> bytes_;
+  std::size_t size_ = 0;
+};
+
+// ---- sizes -----------------------------------------------------------------
+
+// The largest cell plus its slot a page of size p accepts (invariant 2).
+constexpr std::size_t max_cell(std::size_t p) noexcept { return (p - k_header_size) / 4; }
+
+// The longest user key a tree of page size p stores: a leaf cell with an
+// overflow value and a branch cell must both stay within max_cell().
+constexpr std::size_t max_key_size(std::size_t p) noexcept {
+  return max_cell(p) - k_slot_size - (k_max_varint32_bytes + 1 + k_max_varint64_bytes + k_max_varint32_bytes + 8);
+}
+
+constexpr std::size_t vlen(std::uint64_t v) noexcept { return static_cast<std::size_t>(varint_length(v)); }
+
+// A leaf entry as a commit holds it: views into a pinned page or into the
+// flush's copy of the memtable entries.
+struct leaf_item {
+  std::string_view key;
+  sequence_number seq = 0;
+  std::string_view value;        // the value bytes when not yet in a run (new puts)
+  std::uint32_t value_len = 0;   // total value bytes
+  page_id overflow = 0;          // the run already holding the value, 0 if none
+  bool spill = false;            // the value lives (or will live) in an overflow run
+
+  // Encoded cell size plus its slot.
+  std::size_t size() const noexcept {
+    const std::size_t head = vlen(key.size()) + key.size() + 1 + vlen(seq) + vlen(value_len);
+    return k_slot_size + head + (spill ? 8 : value_len);
+  }
+};
+
+// Whether a value of this length must go to an overflow run.
+inline bool needs_spill(std::size_t page_size, std::string_view key, sequence_number seq, std::size_t value_len) {
+  const std::size_t inline_size =
+      k_slot_size + vlen(key.size()) + key.size() + 1 + vlen(seq) + vlen(value_len) + value_len;
+  return inline_size > max_cell(page_size);
+}
+
+struct branch_item {
+  std::string_view key;
+  page_id child = 0;
+
+  std::size_t size() const noexcept { return k_slot_size + vlen(key.size()) + key.size() + 8; }
+};
+
+// ---- unchecked accessors (REQUIRE: the page passed validate_node) ------------
+
+inline const char* cell_at(const char* p, std::size_t i) noexcept {
+  return p + decode_fixed16(p + k_header_size + k_slot_size * i);
+}
+
+// The key of cell i and, through `rest`, the first byte after it.
+inline std::string_view cell_key(const char* p, std::size_t i, const char** rest = nullptr) noexcept {
+  const char* c = cell_at(p, i);
+  std::uint32_t n = 0;
+  if (static_cast<unsigned char>(*c) < 0x80) {
+    n = static_cast<unsigned char>(*c);
+    ++c;
+  } else {
+    c = decode_varint32(c, c + k_max_varint32_bytes, n);
+  }
+  if (rest != nullptr) *rest = c + n;
+  return {c, n};
+}
+
+inline page_id branch_child(const char* p, std::size_t i) noexcept {
+  const char* rest;
+  (void)cell_key(p, i, &rest);
+  return decode_fixed64(rest);
+}
+
+struct leaf_cell {
+  std::string_view key;
+  sequence_number seq = 0;
+  std::uint32_t value_len = 0;
+  std::string_view value;  // inline value; empty when in a run
+  page_id overflow = 0;    // first page of the run, 0 when inline
+};
+
+inline leaf_cell leaf_at(const char* p, std::size_t i) noexcept {
+  leaf_cell out;
+  const char* c;
+  out.key = cell_key(p, i, &c);
+  const auto flags = static_cast<unsigned char>(*c++);
+  std::uint64_t seq = 0;
+  c = decode_varint64(c, c + k_max_varint64_bytes, seq);
+  out.seq = seq;
+  c = decode_varint32(c, c + k_max_varint32_bytes, out.value_len);
+  if ((flags & k_flag_overflow) != 0) {
+    out.overflow = decode_fixed64(c);
+  } else {
+    out.value = {c, out.value_len};
+  }
+  return out;
+}
+
+inline leaf_item leaf_item_at(const char* p, std::size_t i) noexcept {
+  const leaf_cell c = leaf_at(p, i);
+  return {c.key, c.seq, c.value, c.value_len, c.overflow, c.overflow != 0};
+}
+
+// First cell whose key is >= key (count when none).
+template <class Cmp>
+std::size_t lower_bound(const char* p, std::string_view key, const Cmp& cmp) noexcept {
+  std::size_t lo = 0, hi = header_count(p);
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    if (cmp.compare(cell_key(p, mid), key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// The child of a branch whose range holds key: the last cell with a key <=
+// key, or cell 0 when key is below them all.
+template <class Cmp>
+std::size_t child_index(const char* p, std::string_view key, const Cmp& cmp) noexcept {
+  std::size_t lo = 0, hi = header_count(p);  // find the first cell > key
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    if (cmp.compare(cell_key(p, mid), key) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo == 0 ? 0 : lo - 1;
+}
+
+// ---- validation ----------------------------------------------------------
+
+inline status node_corruption(std::string_view file, page_id id, std::string_view what) {
+  std::string m(file);
+  m += ": page ";
+  m += std::to_string(id);
+  m += ": ";
+  m += what;
+  return status::corruption(std::move(m));
+}
+
+// Checks that the branch or leaf page `id` (of a file of page_count pages)
+// is whole and self-consistent, so the accessors above are safe on it.
+template <class Cmp>
+status validate_node(const char* p, std::size_t page_size, page_id id, std::uint64_t page_count, const Cmp& cmp,
+                     std::string_view file) {
+  const page_type t = header_type(p);
+  if (t != page_type::branch && t != page_type::leaf) return node_corruption(file, id, "not a branch or leaf page");
+  if (header_id(p) != id) return node_corruption(file, id, "page id mismatch (misplaced write)");
+  if (header_extra(p) != 0 || p[5] != 0 || decode_fixed32(p + 20) != 0) return node_corruption(file, id, "bad header");
+  const std::size_t count = header_count(p);
+  if (count == 0) return node_corruption(file, id, "empty node");
+  const std::size_t cells_begin = k_header_size + k_slot_size * count;
+  if (cells_begin > page_size) return node_corruption(file, id, "slot array past the page");
+  const char* limit = p + page_size;
+  std::string_view prev;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t off = decode_fixed16(p + k_header_size + k_slot_size * i);
+    if (off < cells_begin || off >= page_size) return node_corruption(file, id, "cell offset out of range");
+    const char* c = p + off;
+    std::uint32_t klen = 0;
+    c = decode_varint32(c, limit, klen);
+    if (c == nullptr || klen > static_cast<std::size_t>(limit - c)) return node_corruption(file, id, "truncated key");
+    const std::string_view key(c, klen);
+    c += klen;
+    if (i > 0 && cmp.compare(prev, key) >= 0) return node_corruption(file, id, "keys out of order");
+    prev = key;
+    if (t == page_type::branch) {
+      if (limit - c < 8) return node_corruption(file, id, "truncated child id");
+      const page_id child = decode_fixed64(c);
+      if (child < k_first_data_page || child >= page_count) return node_corruption(file, id, "child id out of range");
+      continue;
+    }
+    if (c >= limit) return node_corruption(file, id, "truncated cell");
+    const auto flags = static_cast<unsigned char>(*c++);
+    if ((flags & ~k_flag_overflow) != 0) return node_corruption(file, id, "unknown cell flags");
+    std::uint64_t seq = 0;
+    std::uint32_t len = 0;
+    c = decode_varint64(c, limit, seq);
+    if (c == nullptr || seq > k_max_sequence) return node_corruption(file, id, "bad sequence");
+    c = decode_varint32(c, limit, len);
+    if (c == nullptr) return node_corruption(file, id, "bad value length");
+    if ((flags & k_flag_overflow) != 0) {
+      if (limit - c < 8) return node_corruption(file, id, "truncated overflow id");
+      const page_id run = decode_fixed64(c);
+      if (run < k_first_data_page || run >= page_count || run_pages(page_size, len) > page_count - run) {
+        return node_corruption(file, id, "overflow run out of range");
+      }
+    } else if (len > static_cast<std::size_t>(limit - c)) {
+      return node_corruption(file, id, "truncated value");
+    }
+  }
+  return {};
+}
+
+// ---- encoding ------------------------------------------------------------
+
+// Bytes a node of these items takes (header, slots and cells).
+template <class Item>
+std::size_t node_bytes(std::span<const Item> items) noexcept {
+  std::size_t n = k_header_size;
+  for (const auto& it : items) n += it.size();
+  return n;
+}
+
+// Writes a leaf page. REQUIRES: node_bytes(items) <= page_size; every spilled
+// item has its run id in `overflow`.
+inline void encode_leaf(char* p, std::size_t page_size, page_id id, std::span<const leaf_item> items) noexcept {
+  write_header(p, page_type::leaf, static_cast<std::uint16_t>(items.size()), id, 0);
+  std::size_t top = page_size;
+  char* slot = p + k_header_size;
+  for (const auto& it : items) {
+    const std::size_t cell = it.size() - k_slot_size;
+    top -= cell;
+    char* c = p + top;
+    c = encode_varint32(c, static_cast<std::uint32_t>(it.key.size()));
+    if (!it.key.empty()) std::memcpy(c, it.key.data(), it.key.size());
+    c += it.key.size();
+    *c++ = static_cast<char>(it.spill ? k_flag_overflow : 0);
+    c = encode_varint64(c, it.seq);
+    c = encode_varint32(c, it.value_len);
+    if (it.spill) {
+      encode_fixed64(c, it.overflow);
+    } else if (it.value_len != 0) {
+      std::memcpy(c, it.value.data(), it.value_len);
+    }
+    encode_fixed16(slot, static_cast<std::uint16_t>(top));
+    slot += k_slot_size;
+  }
+  std::memset(slot, 0, static_cast<std::size_t>(p + top - slot));
+  seal(p, page_size);
+}
+
+inline void encode_branch(char* p, std::size_t page_size, page_id id, std::span<const branch_item> items) noexcept {
+  write_header(p, page_type::branch, static_cast<std::uint16_t>(items.size()), id, 0);
+  std::size_t top = page_size;
+  char* slot = p + k_header_size;
+  for (const auto& it : items) {
+    top -= it.size() - k_slot_size;
+    char* c = p + top;
+    c = encode_varint32(c, static_cast<std::uint32_t>(it.key.size()));
+    if (!it.key.empty()) std::memcpy(c, it.key.data(), it.key.size());
+    encode_fixed64(c + it.key.size(), it.child);
+    encode_fixed16(slot, static_cast<std::uint16_t>(top));
+    slot += k_slot_size;
+  }
+  std::memset(slot, 0, static_cast<std::size_t>(p + top - slot));
+  seal(p, page_size);
+}
+
+}  // namespace jadekv::inline v0::index::detail::bptree

@@ -1,0 +1,172 @@
+// pager: one bptree data file as pages: positioned reads through the buffer
+// pool, checksum and structure checks on every page that enters memory, and
+// the page writes of a commit, coalesced into runs of adjacent pages.
+//
+// Thread safety: load_node and load_run may be called from any thread at
+// once (they read through their own handle, `reader`). Everything that
+// writes (the write_* members, sync) goes through a second handle and needs
+// the store's writer lock; the file system contract lets two handles of one
+// file be used concurrently.
+//
+// Invariants:
+//   1. A page_ref handed out by load_node passed validate_node() for the
+//      file's page count at load time; one from load_run passed the
+//      checksum, type, id and length checks of its run.
+//   2. write_pages() erases every page it writes from the pool before the
+//      bytes reach the file, so no reader can find a stale cached copy of a
+//      reused page id.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "jadekv/core/status.hpp"
+#include "jadekv/index/bptree/format.hpp"
+#include "jadekv/index/bptree/node.hpp"
+#include "jadekv/index/bptree/page_cache.hpp"
+#include "jadekv/io/file_system.hpp"
+
+namespace jadekv::inline v0::index::detail::bptree {
+
+template <class Cmp>
+class pager {
+ public:
+  pager(std::unique_ptr<io::file> reader, std::unique_ptr<io::file> writer, std::filesystem::path path,
+        std::size_t page_size, std::size_t cache_bytes, const Cmp& cmp)
+      : reader_(std::move(reader)),
+        writer_(std::move(writer)),
+        path_(std::move(path)),
+        name_(path_.string()),
+        page_size_(page_size),
+        cache_(cache_bytes),
+        cmp_(cmp) {}
+
+  std::size_t page_size() const noexcept { return page_size_; }
+  const std::string& name() const noexcept { return name_; }
+  page_cache& cache() noexcept { return cache_; }
+  io::file& writer() noexcept { return *writer_; }
+  io::file& reader() noexcept { return *reader_; }
+
+  // The branch or leaf page `id`, checked against a file of page_count pages.
+  // use_cache false reads the file even on a hit and caches nothing.
+  status load_node(page_id id, std::uint64_t page_count, bool verify, bool use_cache, bool fill_cache,
+                   page_ref& out) {
+    if (use_cache) {
+      out = cache_.find(id);
+      if (out) return {};
+    }
+    if (id < k_first_data_page || id >= page_count) return node_corruption(name_, id, "page id out of range");
+    page_ref p = page_ref::allocate(page_size_);
+    if (auto s = read(id, 1, p); !s.ok()) return s;
+    if (verify && !checksum_ok(p.data(), page_size_)) return node_corruption(name_, id, "checksum mismatch");
+    if (auto s = validate_node(p.data(), page_size_, id, page_count, cmp_, name_); !s.ok()) return s;
+    if (use_cache && fill_cache) cache_.insert(id, p);
+    out = std::move(p);
+    return {};
+  }
+
+  // The run of `pages` pages at `id` of the given type (overflow, freelist).
+  status load_run(page_id id, std::uint64_t pages, page_type type, std::uint64_t page_count, bool verify,
+                  bool use_cache, bool fill_cache, page_ref& out) {
+    if (use_cache) {
+      out = cache_.find(id);
+      if (out && out.size() == pages * page_size_ && out.type() == type) return {};
+    }
+    if (id < k_first_data_page || pages == 0 || id >= page_count || pages > page_count - id) {
+      return node_corruption(name_, id, "run out of range");
+    }
+    page_ref p = page_ref::allocate(static_cast<std::size_t>(pages * page_size_));
+    if (auto s = read(id, pages, p); !s.ok()) return s;
+    if (verify && !checksum_ok(p.data(), p.size())) return node_corruption(name_, id, "checksum mismatch");
+    if (header_type(p.data()) != type) return node_corruption(name_, id, "unexpected page type");
+    if (header_id(p.data()) != id) return node_corruption(name_, id, "page id mismatch (misplaced write)");
+    if (header_extra(p.data()) != pages - 1) return node_corruption(name_, id, "run length mismatch");
+    if (use_cache && fill_cache) cache_.insert(id, p);
+    out = std::move(p);
+    return {};
+  }
+
+  // The pages of the free list run at `id`, strictly ascending, each a data
+  // page inside the file.
+  status load_freelist(page_id id, std::uint64_t page_count, bool verify, std::vector<page_id>& ids,
+                       std::uint64_t& run_length) {
+    page_ref first = page_ref::allocate(page_size_);
+    if (id < k_first_data_page || id >= page_count) return node_corruption(name_, id, "free list id out of range");
+    if (auto s = read(id, 1, first); !s.ok()) return s;
+    const std::uint64_t pages = std::uint64_t{header_extra(first.data())} + 1;
+    page_ref run;
+    if (auto s = load_run(id, pages, page_type::freelist, page_count, verify, false, false, run); !s.ok()) return s;
+    const char* p = run.data() + k_header_size;
+    const std::uint64_t room = (run.size() - k_header_size - 8) / 8;
+    const std::uint64_t n = decode_fixed64(p);
+    if (n > room) return node_corruption(name_, id, "free list count past its run");
+    ids.clear();
+    ids.reserve(static_cast<std::size_t>(n));
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const page_id f = decode_fixed64(p + 8 + 8 * i);
+      if (f < k_first_data_page || f >= page_count || (!ids.empty() && f <= ids.back())) {
+        return node_corruption(name_, id, "bad free page id " + std::to_string(f));
+      }
+      ids.push_back(f);
+    }
+    run_length = pages;
+    return {};
+  }
+
+  // Writes pages (each entry one page or run, keyed by its first id) to the
+  // file, adjacent ones in one call.
+  status write_pages(const std::map<page_id, page_ref>& pages) {
+    for (const auto& [id, p] : pages) cache_.erase(id);
+    std::string batch;
+    page_id start = 0, next = 0;
+    auto drain = [&]() -> status {
+      if (batch.empty()) return {};
+      auto s = writer_->write_at(start * page_size_, batch);
+      batch.clear();
+      return s.with_context("bptree write " + name_);
+    };
+    for (const auto& [id, p] : pages) {
+      if (batch.empty() || id != next || batch.size() >= k_max_write) {
+        if (auto s = drain(); !s.ok()) return s;
+        start = id;
+      }
+      batch.append(p.data(), p.size());
+      next = id + p.size() / page_size_;
+    }
+    return drain();
+  }
+
+  status write_raw(std::uint64_t offset, std::string_view bytes) {
+    return writer_->write_at(offset, bytes).with_context("bptree write " + name_);
+  }
+
+  status sync() { return writer_->datasync().with_context("bptree sync " + name_); }
+
+ private:
+  static constexpr std::size_t k_max_write = std::size_t{1} << 20;
+
+  status read(page_id id, std::uint64_t pages, const page_ref& into) {
+    const std::size_t n = static_cast<std::size_t>(pages * page_size_);
+    auto r = reader_->read_at(id * page_size_, n, into.mutable_data());
+    if (!r) return r.status().with_context("bptree read " + name_ + " page " + std::to_string(id));
+    if (r->size() != n) return node_corruption(name_, id, "page past the end of the file");
+    if (r->data() != into.data()) std::memmove(into.mutable_data(), r->data(), n);
+    return {};
+  }
+
+  std::unique_ptr<io::file> reader_;
+  std::unique_ptr<io::file> writer_;
+  std::filesystem::path path_;
+  std::string name_;
+  std::size_t page_size_;
+  page_cache cache_;
+  Cmp cmp_;
+};
+
+}  // namespace jadekv::inline v0::index::detail::bptree

@@ -1,0 +1,263 @@
+// index::bptree store basics: open/create, flush and read back, reopen,
+// options and their validation, the file's page size winning, comparator
+// mismatch, oversized keys, seek semantics and bounds, stats.
+#include <jadekv/index/bptree.hpp>
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "bptree_env.hpp"
+
+namespace {
+
+using namespace bptree_test;
+
+TEST_CASE("bptree: a new store is empty and consistent") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto s = open_store(fs);
+  std::string v;
+  CHECK(s->get("a", kv::k_max_sequence, v, {}).is_not_found());
+  CHECK(scan_forward(*s).empty());
+  CHECK(scan_backward(*s).empty());
+  CHECK(s->flushed_sequence() == 0);
+  CHECK(s->check().ok());
+  CHECK(*fs->exists("/db/data.jkb"));
+  CHECK(s->close().ok());
+  CHECK(s->close().ok());
+}
+
+TEST_CASE("bptree: flushed entries read back, also after a reopen") {
+  auto fs = std::make_shared<io::memory_fs>();
+  writer w;
+  {
+    auto s = open_store(fs);
+    w.put("b", "2");
+    w.put("a", "1");
+    w.put("c", "3");
+    w.put("a", "1bis");  // the newer version wins
+    REQUIRE(w.flush(*s).ok());
+    CHECK(s->flushed_sequence() == 4);
+    expect_model(*s, w.state, {"0", "aa", "d"});
+    w.erase("b");
+    w.erase("zz");  // absent: nothing to remove
+    REQUIRE(w.flush(*s).ok());
+    expect_model(*s, w.state, {"b"});
+    CHECK(s->check().ok());
+  }
+  auto s = open_store(fs);
+  CHECK(s->flushed_sequence() == 6);
+  expect_model(*s, w.state, {"b", "zz"});
+  CHECK(s->check().ok());
+}
+
+TEST_CASE("bptree: an empty flush still records the flushed sequence") {
+  auto fs = std::make_shared<io::memory_fs>();
+  {
+    auto s = open_store(fs);
+    vector_iterator none({});
+    REQUIRE(s->flush(none, 42, 42).ok());
+    CHECK(s->flushed_sequence() == 42);
+  }
+  CHECK(open_store(fs)->flushed_sequence() == 42);
+}
+
+TEST_CASE("bptree: a version newer than the read sequence hides the key") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto s = open_store(fs);
+  vector_iterator it({{"k", 10, kv::value_kind::put, "v"}});
+  REQUIRE(s->flush(it, 10, 10).ok());
+  std::string v;
+  CHECK(s->get("k", 10, v, {}).ok());
+  CHECK(v == "v");
+  CHECK(s->get("k", 9, v, {}).is_not_found());
+}
+
+TEST_CASE("bptree: invalid options are refused at open") {
+  auto fs = std::make_shared<io::memory_fs>();
+  for (std::size_t p : {0u, 256u, 1000u, 4095u, 131072u}) {
+    options_t o;
+    o.page_size = p;
+    auto r = store_t::open(fs, k_dir, o, {});
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.status().is_invalid_argument());
+  }
+  options_t o;
+  o.fill_percent = 0.2;
+  CHECK(store_t::open(fs, k_dir, o, {}).status().is_invalid_argument());
+  CHECK_FALSE(*fs->exists("/db/data.jkb"));
+  for (std::size_t p : {512u, 1024u, 4096u, 65536u}) {
+    auto mfs = std::make_shared<io::memory_fs>();
+    options_t ok;
+    ok.page_size = p;
+    auto s = open_store(mfs, ok);
+    CHECK(s->page_size() == p);
+  }
+}
+
+TEST_CASE("bptree: an existing file keeps its page size") {
+  auto fs = std::make_shared<io::memory_fs>();
+  writer w;
+  {
+    auto s = open_store(fs, small_pages(1024));
+    for (int i = 0; i < 200; ++i) w.put(key_of(i), value_of(i, 0));
+    REQUIRE(w.flush(*s).ok());
+  }
+  auto s = open_store(fs, small_pages(8192));
+  CHECK(s->page_size() == 1024);
+  expect_model(*s, w.state);
+  CHECK(s->check().ok());
+}
+
+struct reversed_order {
+  static constexpr std::string_view name() { return "test.reversed"; }
+  int compare(std::string_view a, std::string_view b) const { return -kv::bytewise_comparator{}.compare(a, b); }
+};
+
+TEST_CASE("bptree: a file written with another comparator is refused") {
+  auto fs = std::make_shared<io::memory_fs>();
+  { auto s = open_store(fs); }
+  auto r = policy_t::store<reversed_order>::open(fs, k_dir, small_pages(), {});
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.status().is_invalid_argument());
+  CHECK(r.status().message().find("jadekv.bytewise") != std::string::npos);
+}
+
+TEST_CASE("bptree: a custom comparator orders the tree") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto r = policy_t::store<reversed_order>::open(fs, k_dir, small_pages(), {});
+  REQUIRE(r.has_value());
+  auto& s = **r;
+  std::vector<entry> es;
+  for (int i = 0; i < 300; ++i) es.push_back({key_of(i), static_cast<kv::sequence_number>(i + 1), kv::value_kind::put, "v"});
+  std::sort(es.begin(), es.end(), [](const entry& a, const entry& b) { return a.key > b.key; });
+  struct rev_iter final : kv::detail::internal_iterator {
+    std::vector<entry>* es;
+    std::size_t i = 0;
+    bool valid() const override { return i < es->size(); }
+    void seek_to_first() override { i = 0; }
+    void seek_to_last() override { i = es->size() - 1; }
+    void seek(std::string_view, kv::sequence_number) override { i = 0; }
+    void next() override { ++i; }
+    void prev() override { i = i == 0 ? es->size() : i - 1; }
+    std::string_view user_key() const override { return (*es)[i].key; }
+    kv::sequence_number seq() const override { return (*es)[i].seq; }
+    kv::value_kind kind() const override { return (*es)[i].kind; }
+    std::string_view value() const override { return (*es)[i].value; }
+  } it;
+  it.es = &es;
+  REQUIRE(s.flush(it, 300, 300).ok());
+  CHECK(s.check().ok());
+  std::vector<std::unique_ptr<kv::detail::internal_iterator>> src;
+  s.add_sources(src, {});
+  std::vector<std::string> seen;
+  for (src[0]->seek_to_first(); src[0]->valid(); src[0]->next()) seen.emplace_back(src[0]->user_key());
+  REQUIRE(seen.size() == 300);
+  CHECK(seen.front() == key_of(299));
+  CHECK(seen.back() == key_of(0));
+}
+
+TEST_CASE("bptree: a key too long for the page size fails the flush and commits nothing") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto s = open_store(fs);
+  writer w;
+  w.put("fine", "1");
+  w.put(std::string(kv::index::detail::bptree::max_key_size(512) + 1, 'x'), "2");
+  auto st = w.flush(*s);
+  CHECK(st.is_invalid_argument());
+  CHECK(s->flushed_sequence() == 0);
+  std::string v;
+  CHECK(s->get("fine", kv::k_max_sequence, v, {}).is_not_found());
+  writer ok;
+  ok.put(std::string(kv::index::detail::bptree::max_key_size(512), 'y'), std::string(3000, 'z'));
+  REQUIRE(ok.flush(*s).ok());
+  expect_model(*s, ok.state);
+  CHECK(s->check().ok());
+}
+
+TEST_CASE("bptree: seek lands on the first entry at or after (key, seq), within bounds") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto s = open_store(fs);
+  writer w;
+  for (int i = 0; i < 400; i += 2) w.put(key_of(i), value_of(i, 1));
+  REQUIRE(w.flush(*s).ok());
+  auto it = cursor_of(*s);
+  it->seek(key_of(101), kv::k_max_sequence);
+  REQUIRE(it->valid());
+  CHECK(it->user_key() == key_of(102));
+  it->prev();
+  REQUIRE(it->valid());
+  CHECK(it->user_key() == key_of(100));
+  // key_of(100) was written with seq 51: a seek at an older sequence passes it.
+  it->seek(key_of(100), 50);
+  REQUIRE(it->valid());
+  CHECK(it->user_key() == key_of(102));
+  it->seek(key_of(100), 51);
+  REQUIRE(it->valid());
+  CHECK(it->user_key() == key_of(100));
+  CHECK(it->seq() == 51);
+  CHECK(it->kind() == kv::value_kind::put);
+  it->seek("zzz", kv::k_max_sequence);
+  CHECK_FALSE(it->valid());
+  it->seek("", kv::k_max_sequence);
+  REQUIRE(it->valid());
+  CHECK(it->user_key() == key_of(0));
+  it->prev();
+  CHECK_FALSE(it->valid());
+  CHECK(it->status().ok());
+
+  for (auto [lo, hi] : {std::pair{50, 77}, std::pair{-1, 10}, std::pair{390, 999}, std::pair{120, 121}, std::pair{7, 7}}) {
+    kv::read_options ro;
+    if (lo >= 0) ro.lower_bound = key_of(lo);
+    if (hi < 999) ro.upper_bound = key_of(hi);
+    const pairs want = model_range(w.state, ro.lower_bound, ro.upper_bound);
+    CHECK(scan_forward(*s, ro) == want);
+    CHECK(scan_backward(*s, ro) == want);
+    auto b = cursor_of(*s, ro);
+    b->seek("", 0);  // below the lower bound: lands on it
+    if (want.empty()) {
+      CHECK_FALSE(b->valid());
+    } else {
+      REQUIRE(b->valid());
+      CHECK(b->user_key() == want.front().first);
+    }
+  }
+}
+
+TEST_CASE("bptree: stats count the pool and the file") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto s = open_store(fs);
+  writer w;
+  for (int i = 0; i < 500; ++i) w.put(key_of(i), value_of(i, 2));
+  REQUIRE(w.flush(*s).ok());
+  std::string v;
+  for (int r = 0; r < 2; ++r) {
+    for (int i = 0; i < 500; ++i) REQUIRE(s->get(key_of(i), kv::k_max_sequence, v, {}).ok());
+  }
+  kv::stats st;
+  s->add_stats(st);
+  CHECK(st.cache_misses > 0);
+  CHECK(st.cache_hits > st.cache_misses);
+  CHECK(st.index_files == 1);
+  CHECK(st.index_bytes == *fs->file_size("/db/data.jkb"));
+  CHECK(st.index_bytes == s->page_count() * 512);
+  CHECK(st.bytes_written > 0);
+}
+
+TEST_CASE("bptree: reads with fill_cache = false leave the pool alone") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto s = open_store(fs);
+  writer w;
+  for (int i = 0; i < 100; ++i) w.put(key_of(i), "v");
+  REQUIRE(w.flush(*s).ok());
+  kv::read_options ro;
+  ro.fill_cache = false;
+  std::string v;
+  for (int r = 0; r < 3; ++r) REQUIRE(s->get(key_of(5), kv::k_max_sequence, v, ro).ok());
+  kv::stats st;
+  s->add_stats(st);
+  CHECK(st.cache_hits == 0);
+}
+
+}  // namespace
