@@ -17,6 +17,8 @@
 #include "jadekv/core/status.hpp"
 #include "jadekv/core/write_batch.hpp"
 #include "jadekv/engine.hpp"
+#include "jadekv/index/bptree.hpp"
+#include "jadekv/index/lsm.hpp"
 #include "jadekv/index/memory.hpp"
 #include "jadekv/io/fault_fs.hpp"
 #include "jadekv/io/file_system.hpp"

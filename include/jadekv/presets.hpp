@@ -1,6 +1,11 @@
 // presets: named compositions users reach for first. Each is a plain alias of
-// engine<M, P, I, C>; more arrive with the LSM and B+tree indexes.
+// engine<M, P, I, C>.
 //
+//   lsm_db          LevelDB's shape: logged writes into a lock-free skiplist,
+//                   flushed into an LSM tree with leveled compaction; any
+//                   number of threads, readers never wait for writers.
+//   bptree_db       LotusDB's shape: the same front end, flushed into a paged
+//                   copy-on-write B+tree; reads cost one tree descent.
 //   memkv           a durable in-memory store: every write logged (kill -9
 //                   safe; sync per write on request), the data set in memory,
 //                   snapshots keep the log short. Thread-safe, lock-free reads.
@@ -15,6 +20,8 @@
 #include "jadekv/concurrency/single.hpp"
 #include "jadekv/concurrency/striped.hpp"
 #include "jadekv/engine.hpp"
+#include "jadekv/index/bptree.hpp"
+#include "jadekv/index/lsm.hpp"
 #include "jadekv/index/memory.hpp"
 #include "jadekv/memtable/rbtree.hpp"
 #include "jadekv/memtable/skiplist.hpp"
@@ -24,6 +31,8 @@
 
 namespace jadekv::inline v0 {
 
+using lsm_db = engine<memtable::skiplist<>, persist::wal<>, index::lsm<>, concurrency::lock_free<>>;
+using bptree_db = engine<memtable::skiplist<>, persist::wal<>, index::bptree<>, concurrency::lock_free<>>;
 using memkv = engine<memtable::skiplist<>, persist::snapshot<persist::wal<>>, index::memory<>, concurrency::lock_free<>>;
 using cache_kv = engine<memtable::skiplist<>, persist::none<>, index::memory<>, concurrency::lock_free<>>;
 using single_kv = engine<memtable::skiplist<>, persist::none<>, index::memory<>, concurrency::single<>>;

@@ -12,6 +12,8 @@
 #include <jadekv/concurrency/striped.hpp>
 #include <jadekv/detail/composition.hpp>
 #include <jadekv/engine.hpp>
+#include <jadekv/index/bptree.hpp>
+#include <jadekv/index/lsm.hpp>
 #include <jadekv/index/memory.hpp>
 #include <jadekv/memtable/hash.hpp>
 #include <jadekv/memtable/rbtree.hpp>
@@ -27,7 +29,7 @@ namespace kv = jadekv;
 using memtables = std::tuple<kv::memtable::skiplist<>, kv::memtable::rbtree<>, kv::memtable::hash<>>;
 using persists = std::tuple<kv::persist::none<>, kv::persist::wal<>, kv::persist::snapshot<>,
                             kv::persist::snapshot<kv::persist::wal<>>>;
-using indexes = std::tuple<kv::index::memory<>>;
+using indexes = std::tuple<kv::index::memory<>, kv::index::lsm<>, kv::index::bptree<>>;
 // striped<4>: few shards so keys of a small test spread over all of them.
 using concurrencies = std::tuple<kv::concurrency::single<>, kv::concurrency::striped<4>, kv::concurrency::lock_free<>>;
 
@@ -88,6 +90,8 @@ template <> constexpr const char* spell<kv::persist::snapshot<kv::persist::wal<>
   return "jadekv::persist::snapshot<jadekv::persist::wal<>>";
 }
 template <> constexpr const char* spell<kv::index::memory<>>() { return "jadekv::index::memory<>"; }
+template <> constexpr const char* spell<kv::index::lsm<>>() { return "jadekv::index::lsm<>"; }
+template <> constexpr const char* spell<kv::index::bptree<>>() { return "jadekv::index::bptree<>"; }
 template <> constexpr const char* spell<kv::concurrency::single<>>() { return "jadekv::concurrency::single<>"; }
 template <> constexpr const char* spell<kv::concurrency::striped<4>>() { return "jadekv::concurrency::striped<4>"; }
 template <> constexpr const char* spell<kv::concurrency::lock_free<>>() { return "jadekv::concurrency::lock_free<>"; }

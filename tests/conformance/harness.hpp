@@ -30,7 +30,10 @@ void shrink(IndexOptions& o) {
   if constexpr (requires { o.target_file_bytes; }) o.target_file_bytes = 4 << 10;
   if constexpr (requires { o.max_bytes_for_level_base; }) o.max_bytes_for_level_base = 16 << 10;
   if constexpr (requires { o.table.block_size; }) o.table.block_size = 256;
+  if constexpr (requires { o.l0_compaction_trigger; }) o.l0_compaction_trigger = 2;
   if constexpr (requires { o.page_size; }) o.page_size = 512;
+  if constexpr (requires { o.cache_bytes; }) o.cache_bytes = 16 << 10;
+  if constexpr (requires { o.block_cache_bytes; }) o.block_cache_bytes = 16 << 10;
 }
 
 template <class E>

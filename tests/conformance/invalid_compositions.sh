@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# Proves every invalid composition fails to compile with the rule it breaks as
-# its first error. The invalid cells of the policy product come from
-# list_compositions; wrong-type arguments and bad policy parameters are added
-# by hand. Prints one line per case and the totals.
+# Proves invalid compositions fail to compile with the rule they break as
+# their first error. The invalid cells of the policy product come from
+# list_compositions, which names each cell's rule; one cell per (rule,
+# memtable, index) is compiled (the persist policy and the concurrency
+# policy's parameters do not change which rule fires, and count_test checks
+# the number of invalid cells per rule). Wrong-type arguments and bad policy
+# parameters are added by hand. Prints one line per case and the totals.
 # usage: invalid_compositions.sh SOURCE_ROOT LIST_COMPOSITIONS_BINARY   ($CXX: compiler)
 set -euo pipefail
 root=$1; lister=$2; cxx=${CXX:-c++}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 lock_free_rule='concurrency::lock_free needs a memtable with lock-free inserts'
+snapshot_rule='persist::snapshot dumps the whole store'
 cases=()   # "expected message fragment|type"
-while read -r verdict type; do
-  [ "$verdict" = invalid ] && cases+=("$lock_free_rule|$type")
+declare -A seen
+while read -r verdict rest; do
+  [ "$verdict" = invalid ] || continue
+  rule=${rest%% *}; type=${rest#* }
+  IFS=',' read -r m _ i _ <<< "${type#jadekv::engine<}"
+  key="$rule|$m|$i"
+  [ -n "${seen[$key]:-}" ] && continue
+  seen[$key]=1
+  if [ "$rule" = lock_free ]; then cases+=("$lock_free_rule|$type"); else cases+=("$snapshot_rule|$type"); fi
 done < <("$lister")
 ok_types='jadekv::memtable::skiplist<>|jadekv::persist::wal<>|jadekv::index::memory<>|jadekv::concurrency::single<>'
 IFS='|' read -r m p i c <<< "$ok_types"
@@ -20,6 +31,7 @@ cases+=("P must be a persistence policy|jadekv::engine<$m, std::string, $i, $c>"
 cases+=("I must be an index policy|jadekv::engine<$m, $p, double, $c>")
 cases+=("C must be a concurrency policy|jadekv::engine<$m, $p, $i, jadekv::memtable::rbtree<>>")
 cases+=("N shards must be between 1 and 4096|jadekv::engine<$m, $p, $i, jadekv::concurrency::striped<0>>")
+cases+=("must provide I::store<Cmp> modelling|jadekv::engine<$m, $p, no_store_index, $c>")
 
 pass=0; fail=0; n=0
 for entry in "${cases[@]}"; do
@@ -27,6 +39,12 @@ for entry in "${cases[@]}"; do
   cat > "$tmp/case$n.cpp" <<CPP
 #include <jadekv/jadekv.hpp>
 #include <string>
+#include <string_view>
+struct no_store_index {  // claims files but offers no store
+  struct options {};
+  static constexpr std::string_view name = "none";
+  static constexpr bool on_disk = true;
+};
 using db_t = $type;
 int main() {
   db_t::options opt;

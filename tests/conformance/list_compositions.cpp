@@ -1,5 +1,7 @@
-// Prints every cell of the policy product as "valid|invalid <engine type>",
-// one per line: the generated list the compile-fail test and README use.
+// Prints every cell of the policy product, one per line, as
+//   valid <engine type>    or    invalid <rule> <engine type>
+// where <rule> names the first rule the cell breaks (lock_free, snapshot):
+// the generated list the compile-fail test and README use.
 #include <cstdio>
 #include <tuple>
 
@@ -9,9 +11,12 @@ namespace {
 
 template <class M, class P, class I, class C>
 void print_cell() {
-  std::printf("%s jadekv::engine<%s, %s, %s, %s>\n",
-              jadekv::detail::is_valid_composition<M, P, I, C>() ? "valid" : "invalid", conformance::spell<M>(),
-              conformance::spell<P>(), conformance::spell<I>(), conformance::spell<C>());
+  const bool lock_free_broken = C::needs_concurrent_insert && !jadekv::memtable::concurrent_insert<M>;
+  const char* verdict = jadekv::detail::is_valid_composition<M, P, I, C>() ? "valid"
+                        : lock_free_broken                                 ? "invalid lock_free"
+                                                                           : "invalid snapshot";
+  std::printf("%s jadekv::engine<%s, %s, %s, %s>\n", verdict, conformance::spell<M>(), conformance::spell<P>(),
+              conformance::spell<I>(), conformance::spell<C>());
 }
 
 template <class M, class P, class I, class... Cs>
