@@ -302,8 +302,10 @@ void skiplist<Cmp, MaxHeight>::find_at_level(const probe& target, int level, nod
 
 template <comparator Cmp, int MaxHeight>
 lookup skiplist<Cmp, MaxHeight>::get(std::string_view key, sequence_number visible_at) const {
-  const node* n = find_greater_or_equal(probe(cmp_, key, detail::seek_tag(visible_at)));
-  return detail::lookup_at(cmp_, n == nullptr ? nullptr : entry(n), key);
+  const probe target(cmp_, key, detail::seek_tag(visible_at));
+  const node* n = find_greater_or_equal(target);
+  if (n == nullptr || !target.same_user_key(entry(n))) return {};
+  return detail::lookup_of(entry(n));
 }
 
 template <comparator Cmp, int MaxHeight>

@@ -179,15 +179,19 @@ void check_new_version(const Cmp& cmp, const char* e, std::string_view user_key,
     contract_violation("memtable insert: an entry with this (key, seq) already exists");
 }
 
+// The answer of get(key, ...) given the entry it lands on, known to hold key.
+inline lookup lookup_of(const char* e) noexcept {
+  const entry_key k = decode_key(e);
+  if (tag_kind(k.tag) == value_kind::erase) return {lookup::erased, {}, tag_sequence(k.tag)};
+  return {lookup::found, decode_value(e), tag_sequence(k.tag)};
+}
+
 // The answer of get(key, ...) given the first entry at or after the seek
 // target (null when there is none).
 template <class Cmp>
 lookup lookup_at(const Cmp& cmp, const char* e, std::string_view user_key) {
-  if (e == nullptr) return {};
-  const entry_key k = decode_key(e);
-  if (compare_user_keys(cmp, k.user_key, user_key) != 0) return {};
-  if (tag_kind(k.tag) == value_kind::erase) return {lookup::erased, {}, tag_sequence(k.tag)};
-  return {lookup::found, decode_value(e), tag_sequence(k.tag)};
+  if (e == nullptr || compare_user_keys(cmp, decode_key(e).user_key, user_key) != 0) return {};
+  return lookup_of(e);
 }
 
 // The accessors every cursor offers, over the entry it stands on.

@@ -97,6 +97,9 @@ class entry_probe<bytewise_comparator> {
   }
 
   bool same_user_key(const char* e) const noexcept {
+    if (static_cast<unsigned char>(*e) == fast_ilen_) {
+      return (load_be64(e + 1) & mask_[0]) == word_[0] && (!two_words_ || (load_be64(e + 9) & mask_[1]) == word_[1]);
+    }
     return compare_bytes(decode_key(e).user_key, user_key_) == 0;
   }
 
