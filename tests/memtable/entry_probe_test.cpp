@@ -47,6 +47,7 @@ void check_against_compare_entry(std::uint32_t seed) {
     CAPTURE(ek);
     CAPTURE(pk);
     REQUIRE(probe.entry_before(e.data()) == (expect < 0));
+    REQUIRE(probe.specialize([&](const auto& p) { return p.entry_before(e.data()); }) == (expect < 0));
     REQUIRE(probe.same_user_key(e.data()) == (ek == pk));
   }
 }
@@ -55,6 +56,18 @@ void check_against_compare_entry(std::uint32_t seed) {
 
 TEST_CASE("entry_probe: bytewise fast path orders entries as compare_entry does") {
   check_against_compare_entry<kv::bytewise_comparator>(7);
+}
+
+namespace {
+// Any comparator other than bytewise_comparator: the general path.
+struct bytewise_copy {
+  static constexpr std::string_view name() { return "test.bytewise_copy"; }
+  int compare(std::string_view a, std::string_view b) const { return a.compare(b); }
+};
+}  // namespace
+
+TEST_CASE("entry_probe: a user comparator orders entries as compare_entry does") {
+  check_against_compare_entry<bytewise_copy>(8);
 }
 
 TEST_CASE("entry_probe: keys of 17 bytes and more take the general path, same order") {

@@ -144,7 +144,12 @@ class skiplist {
   // Walks down from the head and returns the first node >= target (level 0).
   // With Splice, also fills prev[i] < target <= next[i] for every level i < top.
   template <bool Splice>
-  node* search(const probe& target, int top, node** prev, node** next) const;
+  node* search(const probe& target, int top, node** prev, node** next) const {
+    return target.specialize([&](const auto& p) { return walk<Splice>(p, top, prev, next); });
+  }
+  // search() with the probe in the form specialize() chose.
+  template <bool Splice, class P>
+  node* walk(const P& target, int top, node** prev, node** next) const;
   // The last node < target, or null when that is the head.
   node* find_less_than(const probe& target) const;
   node* find_last() const;
@@ -309,8 +314,8 @@ lookup skiplist<Cmp, MaxHeight>::get(std::string_view key, sequence_number visib
 }
 
 template <comparator Cmp, int MaxHeight>
-template <bool Splice>
-auto skiplist<Cmp, MaxHeight>::search(const probe& target, int top, node** prev, node** next) const -> node* {
+template <bool Splice, class P>
+auto skiplist<Cmp, MaxHeight>::walk(const P& target, int top, node** prev, node** next) const -> node* {
   node* x = head_;
   // The node that ended the level above: >= target, so the walk here stops
   // there without comparing it again. It is on this level too (invariant
