@@ -41,14 +41,16 @@
 // Memory: heights are drawn with P(h >= k) = 4^-(k-1), so the tower averages
 // 4/3 pointers (10.7 bytes). An entry costs its tower, the 8-byte tag, two
 // length bytes and alignment padding beyond its key and value; a taller node
-// (1 in 4) adds a 13-byte value reference and the record's own padding:
-// about 26 bytes per entry in all for 16-byte keys and 100-byte values.
+// (1 in 4) holds a 14-byte value reference instead of the value's length and
+// pads its record: about 27 bytes per entry in all for 16-byte keys and
+// 100-byte values.
 #pragma once
 
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <string_view>
 
@@ -239,10 +241,10 @@ auto skiplist<Cmp, MaxHeight>::new_node(int height, std::string_view key, std::u
     // Both allocations before any byte is written: an allocation takes a
     // shard with a locked instruction, which would first wait for pending
     // stores to fresh (uncached) lines.
-    char* record = allocate(1, detail::value_part_size(value.size()));
+    char* record = value.empty() ? nullptr : allocate(1, value.size());
     mem = allocate(height, tower + detail::key_part_size(key.size()) + detail::k_value_ref_size);
-    detail::encode_value_part(record, value);
-    detail::encode_value_ref(detail::encode_key_part(mem + tower, key, tag), record);
+    if (record != nullptr) std::memcpy(record, value.data(), value.size());
+    detail::encode_value_ref(detail::encode_key_part(mem + tower, key, tag), record, value.size());
   }
   for (int i = 0; i < height; ++i) new (mem + static_cast<std::size_t>(i) * sizeof(link)) link(nullptr);
   return reinterpret_cast<node*>(mem + tower);
