@@ -2,7 +2,7 @@
 // std::unordered_map, all measured in the same run over the same keys.
 //
 //   memtable_bench [--num=N] [--repeat=R]
-//   memtable_bench --phases=STRUCTURE [--num=N]
+//   memtable_bench --phases=STRUCTURE [--num=N] [--repeat=R]
 //
 // N entries (default 1000000) of 16-byte keys (db_bench's "%016d" of a
 // random number in [0, N)) and 100-byte values. Each
@@ -21,11 +21,11 @@
 //
 // --phases=S (S: skiplist, rbtree, hash, std::map, std::unordered_map) runs
 // only S's fill_random then read_random, each in a function of its own
-// (phase_fill_random, phase_read_random), and prints their CPU time per
-// operation. For counts that do not depend on the machine's load, divide a
+// (phase_fill_random, phase_read_random), R times (default 3) on a fresh
+// table, and prints the least CPU time per operation of each. For counts that do not depend on the machine's load, divide a
 // phase's inclusive count by N:
 //
-//   valgrind --tool=callgrind --cache-sim=yes memtable_bench --phases=skiplist --num=200000
+//   valgrind --tool=callgrind --cache-sim=yes memtable_bench --phases=skiplist --num=200000 --repeat=1
 //   callgrind_annotate --inclusive=yes callgrind.out.PID | grep phase_
 #include <jadekv/memtable/hash.hpp>
 #include <jadekv/memtable/rbtree.hpp>
@@ -161,20 +161,27 @@ template <class Adapter>
   return found;
 }
 
-// Prints each phase's process CPU time per operation: on a busy machine a
-// steadier figure than wall time, though caches are still shared.
+// Prints each phase's process CPU time per operation, the least over
+// `repeat` fresh tables: on a busy machine interference only ever adds, so
+// the least is the steadiest figure, though caches are still shared.
 template <class Adapter>
-void run_phases(const workload& w) {
-  Adapter a;
-  const std::clock_t t0 = std::clock();
-  phase_fill_random(a, w);
-  const std::clock_t t1 = std::clock();
-  if (phase_read_random(a, w) != w.n) fail("a lookup missed an inserted key");
-  const std::clock_t t2 = std::clock();
+void run_phases(const workload& w, std::size_t repeat) {
   const auto ns_per_op = [&](std::clock_t d) {
     return static_cast<double>(d) * 1e9 / CLOCKS_PER_SEC / static_cast<double>(w.n);
   };
-  std::printf("fill_random %.0f ns/op, read_random %.0f ns/op (CPU time)\n", ns_per_op(t1 - t0), ns_per_op(t2 - t1));
+  double fill = 0;
+  double read = 0;
+  for (std::size_t r = 0; r < repeat; ++r) {
+    Adapter a;
+    const std::clock_t t0 = std::clock();
+    phase_fill_random(a, w);
+    const std::clock_t t1 = std::clock();
+    if (phase_read_random(a, w) != w.n) fail("a lookup missed an inserted key");
+    const std::clock_t t2 = std::clock();
+    fill = r == 0 ? ns_per_op(t1 - t0) : std::min(fill, ns_per_op(t1 - t0));
+    read = r == 0 ? ns_per_op(t2 - t1) : std::min(read, ns_per_op(t2 - t1));
+  }
+  std::printf("fill_random %.0f ns/op, read_random %.0f ns/op (CPU time, least of %zu)\n", fill, read, repeat);
 }
 
 template <class Adapter>
@@ -269,7 +276,7 @@ int main(int argc, char** argv) {
   using measure_fn = result_row (*)(const workload&);
   const measure_fn runs[k_structures] = {measure<skiplist_a>, measure<rbtree_a>, measure<hash_a>, measure<map_a>,
                                          measure<unordered_map_a>};
-  using phases_fn = void (*)(const workload&);
+  using phases_fn = void (*)(const workload&, std::size_t);
   const phases_fn phase_runs[k_structures] = {run_phases<skiplist_a>, run_phases<rbtree_a>, run_phases<hash_a>,
                                               run_phases<map_a>, run_phases<unordered_map_a>};
 
@@ -283,12 +290,12 @@ int main(int argc, char** argv) {
         if (std::strcmp(argv[i] + 9, names[s]) == 0) phases = s;
       if (phases >= 0) continue;
     }
-    std::fprintf(stderr, "usage: %s [--num=N] [--repeat=R] | --phases=STRUCTURE [--num=N]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--num=N] [--repeat=R] | --phases=STRUCTURE [--num=N] [--repeat=R]\n", argv[0]);
     return 2;
   }
   const workload w = make_workload(num);
   if (phases >= 0) {
-    phase_runs[phases](w);
+    phase_runs[phases](w, repeat);
     return g_sink == 42 ? 1 : 0;
   }
 

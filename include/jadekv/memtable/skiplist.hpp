@@ -36,14 +36,15 @@
 // at level L only visits nodes taller than L, so the upper levels, which
 // every operation walks, sit packed (no values among them) in few pages and
 // cache lines instead of spread over the whole table: fewer TLB and cache
-// misses per operation.
+// misses per operation. A taller node starts a cache line: up to height 4,
+// a search finds its links and the first 16 key bytes in one line.
 //
 // Memory: heights are drawn with P(h >= k) = 4^-(k-1), so the tower averages
 // 4/3 pointers (10.7 bytes). An entry costs its tower, the 8-byte tag, two
 // length bytes and alignment padding beyond its key and value; a taller node
-// (1 in 4) holds a 14-byte value reference instead of the value's length and
-// pads its record: about 27 bytes per entry in all for 16-byte keys and
-// 100-byte values.
+// (1 in 4) holds a 14-byte value reference instead of the value's length,
+// pads to the next cache line and pads its record: about 29 bytes per entry
+// in all for 16-byte keys and 100-byte values.
 #pragma once
 
 #include <atomic>
@@ -125,6 +126,7 @@ class skiplist {
   }
 
   static constexpr int k_height_classes = 4;
+  static constexpr std::size_t k_line = 64;
   // Levels 0-3 hold all, 1/4, 1/16 and 1/64 of the nodes: in a large table
   // too many to stay cached, so the search prefetches there. Higher levels
   // are few nodes that every search walks: cached, a prefetch only costs.
@@ -223,10 +225,12 @@ int skiplist<Cmp, MaxHeight>::random_height() noexcept {
 
 template <comparator Cmp, int MaxHeight>
 char* skiplist<Cmp, MaxHeight>::allocate(int height, std::size_t bytes) {
-  // Rounding up keeps every shard's bump pointer pointer-aligned, so no
-  // allocation pays alignment slop.
+  // Rounding up keeps every shard's bump pointer pointer-aligned, so a
+  // height-1 node or record pays no alignment slop.
   bytes = (bytes + alignof(link) - 1) & ~(alignof(link) - 1);
-  return arenas_[height < k_height_classes ? height - 1 : k_height_classes - 1].allocate_aligned(bytes, alignof(link));
+  if (height == 1) return arenas_[0].allocate_aligned(bytes, alignof(link));
+  // A taller node starts a cache line (see Placement above).
+  return arenas_[height < k_height_classes ? height - 1 : k_height_classes - 1].allocate_aligned(bytes, k_line);
 }
 
 template <comparator Cmp, int MaxHeight>
