@@ -106,12 +106,20 @@ class entry_probe<bytewise_comparator> {
     const std::size_t n = user_key.size();
     if (n > k_fast_key_size) return;
     fast_ilen_ = static_cast<unsigned char>(n + k_tag_size);
-    char buf[k_fast_key_size] = {};
-    if (n > 0) std::memcpy(buf, user_key.data(), n);
-    for (std::size_t i = 0; i < 2; ++i) {
-      word_[i] = load_be64(buf + 8 * i);
-      const std::size_t have = n > 8 * i ? n - 8 * i : 0;  // key bytes in word i
-      mask_[i] = have >= 8 ? ~std::uint64_t{0} : (have == 0 ? 0 : ~(~std::uint64_t{0} >> (8 * have)));
+    constexpr std::uint64_t all = ~std::uint64_t{0};
+    const char* k = user_key.data();
+    if (n > 8) {
+      // Bytes 8..n-1 are the last n - 8 of the eight ending at the key's end.
+      const auto drop = static_cast<unsigned>(8 * (k_fast_key_size - n));
+      word_[0] = load_be64(k);
+      mask_[0] = all;
+      word_[1] = load_be64(k + n - 8) << drop;
+      mask_[1] = all << drop;
+    } else if (n > 0) {
+      char buf[8] = {};
+      std::memcpy(buf, k, n);
+      word_[0] = load_be64(buf);
+      mask_[0] = all << (8 * (8 - n));
     }
   }
 
