@@ -37,9 +37,7 @@ namespace jadekv::inline v0 {
 class concurrent_arena {
  public:
   static constexpr std::size_t k_default_block_size = 64 * 1024;
-  // A cache line: a structure may start objects on line boundaries so that
-  // each one it reads spans as few lines as possible.
-  static constexpr std::size_t k_max_alignment = 64;
+  static constexpr std::size_t k_max_alignment = arena::k_max_alignment;
 
   // shards == 0 picks detail::default_shard_count(); others round up to a power of two.
   explicit concurrent_arena(std::size_t block_size = k_default_block_size, std::size_t shards = 0);
@@ -90,15 +88,6 @@ class concurrent_arena {
 
   char* bump(shard& s, std::size_t n, std::size_t align);
   char* from_pool(std::size_t n);
-  static std::size_t slop(const char* p, std::size_t align) noexcept {
-    return (align - (reinterpret_cast<std::uintptr_t>(p) & (align - 1))) & (align - 1);
-  }
-  static char* align_up(char* p, std::size_t align) noexcept { return p + slop(p, align); }
-  // Bytes beyond n that a pool block needs to hold n bytes at `align`:
-  // blocks come from operator new[], aligned to arena::k_max_alignment.
-  static std::size_t extra_for(std::size_t align) noexcept {
-    return align > arena::k_max_alignment ? align - arena::k_max_alignment : 0;
-  }
 
   std::size_t block_size_;
   std::size_t shard_count_;
@@ -117,8 +106,8 @@ inline concurrent_arena::concurrent_arena(std::size_t block_size, std::size_t sh
 
 inline char* concurrent_arena::allocate_aligned(std::size_t n, std::size_t align) {
   if (align == 0 || (align & (align - 1)) != 0 || align > k_max_alignment)
-    detail::contract_violation("concurrent_arena::allocate_aligned: alignment must be a power of two <= 64");
-  if (n > block_size_ / 4) return align_up(from_pool(n + extra_for(align)), align);  // invariant 3
+    detail::contract_violation("concurrent_arena::allocate_aligned: alignment must be a power of two <= default new alignment");
+  if (n > block_size_ / 4) return from_pool(n);  // invariant 3; pool blocks are maximally aligned
   unsigned& slot = detail::thread_slot();
   const std::size_t mask = shard_count_ - 1;
   for (std::size_t tries = 1;; ++tries) {
@@ -133,16 +122,18 @@ inline char* concurrent_arena::allocate_aligned(std::size_t n, std::size_t align
 }
 
 inline char* concurrent_arena::bump(shard& s, std::size_t n, std::size_t align) {
-  std::size_t pad = slop(s.ptr, align);
-  if (s.ptr == nullptr || n + pad > s.remaining) {
-    // n <= block_size_ / 4 and pad < 64 <= block_size_ / 4: a fresh block holds both.
-    s.ptr = from_pool(block_size_);
+  const std::size_t slop = (align - (reinterpret_cast<std::uintptr_t>(s.ptr) & (align - 1))) & (align - 1);
+  if (s.ptr == nullptr || n + slop > s.remaining) {
+    s.ptr = from_pool(block_size_);  // a fresh block is maximally aligned: no slop
     s.remaining = block_size_;
-    pad = slop(s.ptr, align);
+    char* p = s.ptr;
+    s.ptr += n;
+    s.remaining -= n;
+    return p;
   }
-  char* p = s.ptr + pad;
-  s.ptr += n + pad;
-  s.remaining -= n + pad;
+  char* p = s.ptr + slop;
+  s.ptr += n + slop;
+  s.remaining -= n + slop;
   return p;
 }
 

@@ -36,15 +36,21 @@
 // at level L only visits nodes taller than L, so the upper levels, which
 // every operation walks, sit packed (no values among them) in few pages and
 // cache lines instead of spread over the whole table: fewer TLB and cache
-// misses per operation. A taller node starts a cache line: up to height 4,
-// a search finds its links and the first 16 key bytes in one line.
+// misses per operation.
+//
+// Search: the target is prepared once (detail/entry_probe.hpp), so that a
+// compare of a bytewise key of up to 16 bytes is a few integer operations.
+// A level's walk stops at the node that ended the level above without
+// comparing it again. On the four lowest levels, too large to stay cached,
+// each step prefetches the nodes the walk may compare next, right and one
+// level down, so that their misses overlap this level's compares.
 //
 // Memory: heights are drawn with P(h >= k) = 4^-(k-1), so the tower averages
 // 4/3 pointers (10.7 bytes). An entry costs its tower, the 8-byte tag, two
 // length bytes and alignment padding beyond its key and value; a taller node
-// (1 in 4) holds a 14-byte value reference instead of the value's length,
-// pads to the next cache line and pads its record: about 29 bytes per entry
-// in all for 16-byte keys and 100-byte values.
+// (1 in 4) holds a 14-byte value reference instead of the value's length and
+// pads its record: about 27 bytes per entry in all for 16-byte keys and
+// 100-byte values.
 #pragma once
 
 #include <atomic>
@@ -117,17 +123,15 @@ class skiplist {
   static const char* entry(const node* n) noexcept { return reinterpret_cast<const char*>(n); }
   static char* entry(node* n) noexcept { return reinterpret_cast<char*>(n); }
   static int random_height() noexcept;
-  // Starts fetching the lines a search reads on n: its key's first 17
-  // bytes (what a compare reads) and its level-0 link. A taller node holds
-  // its lower links and that much key in one line (Placement). Independent
-  // of the compare in progress, so the misses overlap instead of queueing.
-  static void prefetch_node(const node* n) noexcept {
-    __builtin_prefetch(entry(n) - sizeof(link));
-    __builtin_prefetch(entry(n) + 16);
+  // Starts fetching the lines a search at `level` reads on n: its key and
+  // its link there. Independent of the compare in progress, so the misses
+  // overlap instead of queueing.
+  static void prefetch_node(const node* n, int level) noexcept {
+    __builtin_prefetch(entry(n));
+    __builtin_prefetch(reinterpret_cast<const link*>(n) - 1 - level);
   }
 
   static constexpr int k_height_classes = 4;
-  static constexpr std::size_t k_line = 64;
   // Levels 0-3 hold all, 1/4, 1/16 and 1/64 of the nodes: in a large table
   // too many to stay cached, so the search prefetches there. Higher levels
   // are few nodes that every search walks: cached, a prefetch only costs.
@@ -226,12 +230,10 @@ int skiplist<Cmp, MaxHeight>::random_height() noexcept {
 
 template <comparator Cmp, int MaxHeight>
 char* skiplist<Cmp, MaxHeight>::allocate(int height, std::size_t bytes) {
-  // Rounding up keeps every shard's bump pointer pointer-aligned, so a
-  // height-1 node or record pays no alignment slop.
+  // Rounding up keeps every shard's bump pointer pointer-aligned, so no
+  // allocation pays alignment slop.
   bytes = (bytes + alignof(link) - 1) & ~(alignof(link) - 1);
-  if (height == 1) return arenas_[0].allocate_aligned(bytes, alignof(link));
-  // A taller node starts a cache line (see Placement above).
-  return arenas_[height < k_height_classes ? height - 1 : k_height_classes - 1].allocate_aligned(bytes, k_line);
+  return arenas_[height < k_height_classes ? height - 1 : k_height_classes - 1].allocate_aligned(bytes, alignof(link));
 }
 
 template <comparator Cmp, int MaxHeight>
@@ -347,21 +349,21 @@ auto skiplist<Cmp, MaxHeight>::walk(const P& target, int top, node** prev, node*
   }
   for (; level >= 0; --level) {
     node* n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
-    // The walk one level down starts at x's successor there: fetch it now,
-    // while this level is walked. relaxed, here and below: only a hint; the
-    // walk below reloads the link with acquire.
+    // relaxed, here and below: only a hint; the walk one level down reloads
+    // the link with acquire.
     if (level > 0) {
-      if (const node* d = next_link(x, level - 1).load(std::memory_order_relaxed)) prefetch_node(d);
+      if (const node* d = next_link(x, level - 1).load(std::memory_order_relaxed)) prefetch_node(d, level - 1);
     }
     while (n != bound && target.entry_before(entry(n))) {
       x = n;
       n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
+      // The compare of n comes next and loads its key; its link here is
+      // what follows if n < target. The walk below starts at x's successor
+      // one level down: fetch it now so that, when this level ends, it has
+      // been on its way since.
+      if (n != nullptr) __builtin_prefetch(reinterpret_cast<const link*>(n) - 1 - level);
       if (level > 0) {
-        if (const node* d = next_link(x, level - 1).load(std::memory_order_relaxed)) prefetch_node(d);
-      } else if (n != nullptr) {
-        // The compare of n comes next and loads its key; its link, needed
-        // if n < target, may lie in the line before.
-        __builtin_prefetch(entry(n) - sizeof(link));
+        if (const node* d = next_link(x, level - 1).load(std::memory_order_relaxed)) prefetch_node(d, level - 1);
       }
     }
     if constexpr (Splice) {
