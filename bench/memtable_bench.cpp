@@ -2,6 +2,7 @@
 // std::unordered_map, all measured in the same run over the same keys.
 //
 //   memtable_bench [--num=N] [--repeat=R]
+//   memtable_bench --phases=STRUCTURE [--num=N] [--repeat=R]
 //
 // N entries (default 1000000) of 16-byte keys (db_bench's "%016d" of a
 // random number in [0, N)) and 100-byte values. Each
@@ -17,6 +18,15 @@
 //                 std::unordered_map: its own, unordered, walk)
 //   overhead      (memory_usage() - N * (16 + 100)) / N after fill_random
 //   skiplist concurrent fill_random at 1 and 2 threads (keys split in halves)
+//
+// --phases=S (S: skiplist, rbtree, hash, std::map, std::unordered_map) runs
+// only S's fill_random then read_random, each in a function of its own
+// (phase_fill_random, phase_read_random), R times (default 3) on a fresh
+// table, and prints the least CPU time per operation of each. For counts that do not depend on the machine's load, divide a
+// phase's inclusive count by N:
+//
+//   valgrind --tool=callgrind --cache-sim=yes memtable_bench --phases=skiplist --num=200000 --repeat=1
+//   callgrind_annotate --inclusive=yes callgrind.out.PID | grep phase_
 #include <jadekv/memtable/hash.hpp>
 #include <jadekv/memtable/rbtree.hpp>
 #include <jadekv/memtable/skiplist.hpp>
@@ -138,6 +148,43 @@ struct std_adapter {
 }
 
 template <class Adapter>
+[[gnu::noinline]] void phase_fill_random(Adapter& a, const workload& w) {
+  char key[k_key_size];
+  for (std::size_t i = 0; i < w.n; ++i) a.put(i + 1, make_key(key, w.fill[i]), w.value);
+}
+
+template <class Adapter>
+[[gnu::noinline]] std::size_t phase_read_random(Adapter& a, const workload& w) {
+  char key[k_key_size];
+  std::size_t found = 0;
+  for (std::size_t i = 0; i < w.n; ++i) found += a.get(make_key(key, w.probe[i])) ? 1 : 0;
+  return found;
+}
+
+// Prints each phase's process CPU time per operation, the least over
+// `repeat` fresh tables: on a busy machine interference only ever adds, so
+// the least is the steadiest figure, though caches are still shared.
+template <class Adapter>
+void run_phases(const workload& w, std::size_t repeat) {
+  const auto ns_per_op = [&](std::clock_t d) {
+    return static_cast<double>(d) * 1e9 / CLOCKS_PER_SEC / static_cast<double>(w.n);
+  };
+  double fill = 0;
+  double read = 0;
+  for (std::size_t r = 0; r < repeat; ++r) {
+    Adapter a;
+    const std::clock_t t0 = std::clock();
+    phase_fill_random(a, w);
+    const std::clock_t t1 = std::clock();
+    if (phase_read_random(a, w) != w.n) fail("a lookup missed an inserted key");
+    const std::clock_t t2 = std::clock();
+    fill = r == 0 ? ns_per_op(t1 - t0) : std::min(fill, ns_per_op(t1 - t0));
+    read = r == 0 ? ns_per_op(t2 - t1) : std::min(read, ns_per_op(t2 - t1));
+  }
+  std::printf("fill_random %.0f ns/op, read_random %.0f ns/op (CPU time, least of %zu)\n", fill, read, repeat);
+}
+
+template <class Adapter>
 result_row measure(const workload& w) {
   const std::size_t n = w.n;
   char key[k_key_size];
@@ -219,23 +266,38 @@ bool parse_flag(const char* arg, const char* name, std::size_t& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t num = 1000000;
-  std::size_t repeat = 3;
-  for (int i = 1; i < argc; ++i) {
-    if (!parse_flag(argv[i], "--num=", num) && !parse_flag(argv[i], "--repeat=", repeat)) {
-      std::fprintf(stderr, "usage: %s [--num=N] [--repeat=R]\n", argv[0]);
-      return 2;
-    }
-  }
-  const workload w = make_workload(num);
-
   constexpr int k_structures = 5;
   const char* names[k_structures] = {"skiplist", "rbtree", "hash", "std::map", "std::unordered_map"};
+  using skiplist_a = memtable_adapter<mt::skiplist<>>;
+  using rbtree_a = memtable_adapter<mt::rbtree<>>;
+  using hash_a = memtable_adapter<mt::hash<>>;
+  using map_a = std_adapter<std::map<std::string, std::string>>;
+  using unordered_map_a = std_adapter<std::unordered_map<std::string, std::string>>;
   using measure_fn = result_row (*)(const workload&);
-  const measure_fn runs[k_structures] = {
-      measure<memtable_adapter<mt::skiplist<>>>, measure<memtable_adapter<mt::rbtree<>>>,
-      measure<memtable_adapter<mt::hash<>>>, measure<std_adapter<std::map<std::string, std::string>>>,
-      measure<std_adapter<std::unordered_map<std::string, std::string>>>};
+  const measure_fn runs[k_structures] = {measure<skiplist_a>, measure<rbtree_a>, measure<hash_a>, measure<map_a>,
+                                         measure<unordered_map_a>};
+  using phases_fn = void (*)(const workload&, std::size_t);
+  const phases_fn phase_runs[k_structures] = {run_phases<skiplist_a>, run_phases<rbtree_a>, run_phases<hash_a>,
+                                              run_phases<map_a>, run_phases<unordered_map_a>};
+
+  std::size_t num = 1000000;
+  std::size_t repeat = 3;
+  int phases = -1;
+  for (int i = 1; i < argc; ++i) {
+    if (parse_flag(argv[i], "--num=", num) || parse_flag(argv[i], "--repeat=", repeat)) continue;
+    if (std::strncmp(argv[i], "--phases=", 9) == 0) {
+      for (int s = 0; s < k_structures; ++s)
+        if (std::strcmp(argv[i] + 9, names[s]) == 0) phases = s;
+      if (phases >= 0) continue;
+    }
+    std::fprintf(stderr, "usage: %s [--num=N] [--repeat=R] | --phases=STRUCTURE [--num=N] [--repeat=R]\n", argv[0]);
+    return 2;
+  }
+  const workload w = make_workload(num);
+  if (phases >= 0) {
+    phase_runs[phases](w, repeat);
+    return g_sink == 42 ? 1 : 0;
+  }
 
   std::vector<result_row> rows[k_structures];
   std::vector<concurrent_result> conc1, conc2;

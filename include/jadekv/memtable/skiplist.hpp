@@ -38,17 +38,26 @@
 // cache lines instead of spread over the whole table: fewer TLB and cache
 // misses per operation.
 //
+// Search: the target is prepared once (detail/entry_probe.hpp), so that a
+// compare of a bytewise key of up to 16 bytes is a few integer operations.
+// A level's walk stops at the node that ended the level above without
+// comparing it again. On the four lowest levels, too large to stay cached,
+// each step prefetches the nodes the walk may compare next, right and one
+// level down, so that their misses overlap this level's compares.
+//
 // Memory: heights are drawn with P(h >= k) = 4^-(k-1), so the tower averages
 // 4/3 pointers (10.7 bytes). An entry costs its tower, the 8-byte tag, two
 // length bytes and alignment padding beyond its key and value; a taller node
-// (1 in 4) adds a 13-byte value reference and the record's own padding:
-// about 26 bytes per entry in all for 16-byte keys and 100-byte values.
+// (1 in 4) holds a 14-byte value reference instead of the value's length and
+// pads its record: about 27 bytes per entry in all for 16-byte keys and
+// 100-byte values.
 #pragma once
 
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <string_view>
 
@@ -59,6 +68,7 @@
 #include "jadekv/detail/thread_slot.hpp"
 #include "jadekv/memtable/concepts.hpp"
 #include "jadekv/memtable/detail/entry.hpp"
+#include "jadekv/memtable/detail/entry_probe.hpp"
 
 namespace jadekv::inline v0::memtable {
 
@@ -68,6 +78,7 @@ class skiplist {
 
   struct node;  // opaque: its address is the first entry byte; the tower lies below
   using link = std::atomic<node*>;
+  using probe = detail::entry_probe<Cmp>;
 
  public:
   using comparator_type = Cmp;
@@ -112,16 +123,12 @@ class skiplist {
   static const char* entry(const node* n) noexcept { return reinterpret_cast<const char*>(n); }
   static char* entry(node* n) noexcept { return reinterpret_cast<char*>(n); }
   static int random_height() noexcept;
-  // Starts fetching the lines a search at `level` reads on the node that x
-  // links to there: its link at that level and its key. Independent of the
-  // compare in progress, so the two misses overlap instead of queueing.
-  static void prefetch_next(node* x, int level) noexcept {
-    // relaxed: only a hint; the search reloads the link with acquire before
-    // it reads the node.
-    if (node* n = next_link(x, level).load(std::memory_order_relaxed)) {
-      __builtin_prefetch(&next_link(n, level));
-      __builtin_prefetch(entry(n) + 16);
-    }
+  // Starts fetching the lines a search at `level` reads on n: its key and
+  // its link there. Independent of the compare in progress, so the misses
+  // overlap instead of queueing.
+  static void prefetch_node(const node* n, int level) noexcept {
+    __builtin_prefetch(entry(n));
+    __builtin_prefetch(reinterpret_cast<const link*>(n) - 1 - level);
   }
 
   static constexpr int k_height_classes = 4;
@@ -138,24 +145,25 @@ class skiplist {
   node* new_node(int height, std::string_view key, std::uint64_t tag, std::string_view value);
   // Pointer-aligned bytes from the arena of a height class.
   char* allocate(int height, std::size_t bytes);
-  int compare(const node* n, std::string_view user_key, std::uint64_t tag) const {
-    return detail::compare_entry(cmp_, entry(n), user_key, tag);
-  }
-  // The first node >= (user_key, tag), or null.
-  node* find_greater_or_equal(std::string_view user_key, std::uint64_t tag) const {
-    node* prev[MaxHeight];
-    node* next[MaxHeight];
+  // The first node >= target, or null.
+  node* find_greater_or_equal(const probe& target) const {
     // relaxed: invariant 4.
-    return search(user_key, tag, max_height_.load(std::memory_order_relaxed), prev, next);
+    return search<false>(target, max_height_.load(std::memory_order_relaxed), nullptr, nullptr);
   }
-  // Fills prev[i] < (user_key, tag) <= next[i] for every level i < top,
-  // walking down from the head; returns next[0], the first node >= target.
-  node* search(std::string_view user_key, std::uint64_t tag, int top, node** prev, node** next) const;
-  // The last node < (user_key, tag), or null when that is the head.
-  node* find_less_than(std::string_view user_key, std::uint64_t tag) const;
+  // Walks down from the head and returns the first node >= target (level 0).
+  // With Splice, also fills prev[i] < target <= next[i] for every level i < top.
+  template <bool Splice>
+  node* search(const probe& target, int top, node** prev, node** next) const {
+    return target.specialize([&](const auto& p) { return walk<Splice>(p, top, prev, next); });
+  }
+  // search() with the probe in the form specialize() chose.
+  template <bool Splice, class P>
+  node* walk(const P& target, int top, node** prev, node** next) const;
+  // The last node < target, or null when that is the head.
+  node* find_less_than(const probe& target) const;
   node* find_last() const;
   // From `before` (< target) along `level`: before < target <= after.
-  void find_at_level(std::string_view user_key, std::uint64_t tag, int level, node*& before, node*& after) const;
+  void find_at_level(const probe& target, int level, node*& before, node*& after) const;
 
   [[no_unique_address]] Cmp cmp_;
   concurrent_arena arenas_[k_height_classes];  // heights 1, 2, 3, 4+
@@ -170,7 +178,7 @@ class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor> 
   bool valid() const noexcept { return node_ != nullptr; }
   // First entry >= (key, seq).
   void seek(std::string_view key, sequence_number seq = k_max_sequence) {
-    node_ = list_->find_greater_or_equal(key, detail::seek_tag(seq));
+    node_ = list_->find_greater_or_equal(probe(list_->cmp_, key, detail::seek_tag(seq)));
   }
   // acquire: pairs with the release CAS that published the node (invariant 2).
   void seek_to_first() noexcept { node_ = next_link(list_->head_, 0).load(std::memory_order_acquire); }
@@ -180,7 +188,7 @@ class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor> 
   // REQUIRES: valid(). A search from the head: O(log n).
   void prev() {
     const detail::entry_key k = detail::decode_key(entry());
-    node_ = list_->find_less_than(k.user_key, k.tag);
+    node_ = list_->find_less_than(probe(list_->cmp_, k.user_key, k.tag));
   }
 
  private:
@@ -240,10 +248,10 @@ auto skiplist<Cmp, MaxHeight>::new_node(int height, std::string_view key, std::u
     // Both allocations before any byte is written: an allocation takes a
     // shard with a locked instruction, which would first wait for pending
     // stores to fresh (uncached) lines.
-    char* record = allocate(1, detail::value_part_size(value.size()));
+    char* record = value.empty() ? nullptr : allocate(1, value.size());
     mem = allocate(height, tower + detail::key_part_size(key.size()) + detail::k_value_ref_size);
-    detail::encode_value_part(record, value);
-    detail::encode_value_ref(detail::encode_key_part(mem + tower, key, tag), record);
+    if (record != nullptr) std::memcpy(record, value.data(), value.size());
+    detail::encode_value_ref(detail::encode_key_part(mem + tower, key, tag), record, value.size());
   }
   for (int i = 0; i < height; ++i) new (mem + static_cast<std::size_t>(i) * sizeof(link)) link(nullptr);
   return reinterpret_cast<node*>(mem + tower);
@@ -264,9 +272,10 @@ void skiplist<Cmp, MaxHeight>::insert(sequence_number seq, value_kind kind, std:
   }
   if (height > top) top = height;
 
+  const probe target(cmp_, key, tag);
   node* prev[MaxHeight];
   node* next[MaxHeight];
-  search(key, tag, top, prev, next);
+  search<true>(target, top, prev, next);
 
   for (int level = 0; level < height; ++level) {
     for (;;) {
@@ -285,20 +294,19 @@ void skiplist<Cmp, MaxHeight>::insert(sequence_number seq, value_kind kind, std:
         break;
       // Another node went in between at this level: walk on from prev[level],
       // which still sorts before n.
-      find_at_level(key, tag, level, prev[level], next[level]);
+      find_at_level(target, level, prev[level], next[level]);
     }
   }
   count_.add(1);
 }
 
 template <comparator Cmp, int MaxHeight>
-void skiplist<Cmp, MaxHeight>::find_at_level(std::string_view user_key, std::uint64_t tag, int level, node*& before,
-                                             node*& after) const {
+void skiplist<Cmp, MaxHeight>::find_at_level(const probe& target, int level, node*& before, node*& after) const {
   for (;;) {
     // acquire: pairs with the release CAS that published the node we load,
     // so its entry bytes and tower are complete before we read them.
     node* n = next_link(before, level).load(std::memory_order_acquire);
-    if (n == nullptr || compare(n, user_key, tag) >= 0) {
+    if (n == nullptr || !target.entry_before(entry(n))) {
       after = n;
       return;
     }
@@ -308,46 +316,72 @@ void skiplist<Cmp, MaxHeight>::find_at_level(std::string_view user_key, std::uin
 
 template <comparator Cmp, int MaxHeight>
 lookup skiplist<Cmp, MaxHeight>::get(std::string_view key, sequence_number visible_at) const {
-  const node* n = find_greater_or_equal(key, detail::seek_tag(visible_at));
-  return detail::lookup_at(cmp_, n == nullptr ? nullptr : entry(n), key);
+  const probe target(cmp_, key, detail::seek_tag(visible_at));
+  const node* n = find_greater_or_equal(target);
+  if (n == nullptr || !target.same_user_key(entry(n))) return {};
+  return detail::lookup_of(entry(n));
 }
 
 template <comparator Cmp, int MaxHeight>
-auto skiplist<Cmp, MaxHeight>::search(std::string_view user_key, std::uint64_t tag, int top, node** prev,
-                                      node** next) const -> node* {
+template <bool Splice, class P>
+auto skiplist<Cmp, MaxHeight>::walk(const P& target, int top, node** prev, node** next) const -> node* {
   node* x = head_;
-  const node* bound = nullptr;  // next[level + 1]: known >= target, no need to compare it again
-  for (int level = top - 1; level >= 0; --level) {
-    // Upper levels are few nodes, walked by every search: they stay cached,
-    // and prefetching there would only cost instructions.
-    const bool cold = level < k_prefetch_levels;
-    // The node compared after this level ends: x's successor one level down.
-    if (cold && level > 0) prefetch_next(x, level - 1);
-    node* n;
-    for (;;) {
-      n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
-      if (n == nullptr || n == bound || compare(n, user_key, tag) >= 0) break;
+  // The node that ended the level above: >= target, so the walk here stops
+  // there without comparing it again. It is on this level too (invariant
+  // 3), so a walk below the top level meets it before any null link.
+  node* bound = nullptr;
+  int level = top - 1;
+  // Upper levels are few nodes, walked by every search: they stay cached,
+  // and prefetching there would only cost instructions.
+  if constexpr (MaxHeight > k_prefetch_levels) {
+    for (; level >= k_prefetch_levels; --level) {
+      node* n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
+      while (n != bound && target.entry_before(entry(n))) {
+        x = n;
+        n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
+      }
+      if constexpr (Splice) {
+        prev[level] = x;
+        next[level] = n;
+      }
+      bound = n;
+    }
+  }
+  for (; level >= 0; --level) {
+    node* n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
+    // relaxed, here and below: only a hint; the walk one level down reloads
+    // the link with acquire.
+    if (level > 0) {
+      if (const node* d = next_link(x, level - 1).load(std::memory_order_relaxed)) prefetch_node(d, level - 1);
+    }
+    while (n != bound && target.entry_before(entry(n))) {
       x = n;
-      if (cold) {
-        // Both nodes the search may compare next: right of x here, or below.
-        prefetch_next(x, level);
-        if (level > 0) prefetch_next(x, level - 1);
+      n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
+      // The compare of n comes next and loads its key; its link here is
+      // what follows if n < target. The walk below starts at x's successor
+      // one level down: fetch it now so that, when this level ends, it has
+      // been on its way since.
+      if (n != nullptr) __builtin_prefetch(reinterpret_cast<const link*>(n) - 1 - level);
+      if (level > 0) {
+        if (const node* d = next_link(x, level - 1).load(std::memory_order_relaxed)) prefetch_node(d, level - 1);
       }
     }
-    prev[level] = x;
-    next[level] = n;
+    if constexpr (Splice) {
+      prev[level] = x;
+      next[level] = n;
+    }
     bound = n;
   }
-  return next[0];
+  return bound;
 }
 
 template <comparator Cmp, int MaxHeight>
-auto skiplist<Cmp, MaxHeight>::find_less_than(std::string_view user_key, std::uint64_t tag) const -> node* {
+auto skiplist<Cmp, MaxHeight>::find_less_than(const probe& target) const -> node* {
   node* x = head_;
   int level = max_height_.load(std::memory_order_relaxed) - 1;  // relaxed: invariant 4
   for (;;) {
     node* n = next_link(x, level).load(std::memory_order_acquire);  // acquire: invariant 2
-    if (n != nullptr && compare(n, user_key, tag) < 0) {
+    if (n != nullptr && target.entry_before(entry(n))) {
       x = n;
     } else if (level == 0) {
       return x == head_ ? nullptr : x;

@@ -5,15 +5,17 @@
 //   key part    | varint32 n = key size + 8 | user key (n - 8 bytes) | tag (fixed64 LE) |
 //   value part, either inline:
 //               | varint32 m = value size | value (m bytes) |
-//   or a reference to a value record elsewhere in the same memtable:
-//               | varint32 0xffffffff | address of the record (8 bytes, native) |
-//   value record (anywhere, no alignment):
-//               | varint32 m = value size | value (m bytes) |
+//   or a reference to the value's bytes elsewhere in the same memtable:
+//               | 0x80 0x00 | m = value size (fixed32 LE) | address of the value (8 bytes, native) |
+//   value record (anywhere, no alignment; none for an empty value, whose address is null):
+//               | value (m bytes) |
 //
 // The key part is the internal key of core/internal_key.hpp behind its
-// length, so a flush can hand it to a table builder as it is. A value size
-// is at most 2^32 - 9, so it never equals the 0xffffffff marker. Entries are
-// written once, before they are published, and never change afterwards.
+// length, so a flush can hand it to a table builder as it is. 0x80 0x00 is
+// zero as a two-byte varint, which the canonical encoder never writes, so no
+// inline value part starts with it. A reference carries the size so that a
+// lookup answers without touching the record. Entries are written once,
+// before they are published, and never change afterwards.
 //
 // Thread safety: pure functions over immutable bytes.
 #pragma once
@@ -44,15 +46,15 @@ inline void check_insert(sequence_number seq, value_kind kind, std::string_view 
   if (key.size() > limit || value.size() > limit) contract_violation("memtable insert: key or value of 4 GiB or more");
 }
 
-inline constexpr std::uint32_t k_value_ref_marker = 0xffffffffu;
-inline constexpr std::size_t k_value_ref_size = k_max_varint32_bytes + sizeof(const char*);
+inline constexpr unsigned char k_value_ref_marker[2] = {0x80, 0x00};
+inline constexpr std::size_t k_value_ref_size = sizeof k_value_ref_marker + 4 + sizeof(const char*);
 
 inline std::size_t key_part_size(std::size_t key_size) noexcept {
   const std::size_t ikey = key_size + k_tag_size;
   return static_cast<std::size_t>(varint_length(ikey)) + ikey;
 }
 
-// The size of an inline value part, which is also the size of a value record.
+// The size of an inline value part.
 inline std::size_t value_part_size(std::size_t value_size) noexcept {
   return static_cast<std::size_t>(varint_length(value_size)) + value_size;
 }
@@ -73,10 +75,13 @@ inline char* encode_value_part(char* dst, std::string_view value) noexcept {
   return p + value.size();
 }
 
-inline char* encode_value_ref(char* dst, const char* record) noexcept {
-  char* p = encode_varint32(dst, k_value_ref_marker);
-  std::memcpy(p, &record, sizeof record);
-  return p + sizeof record;
+// A reference to value bytes at `record` (null when the value is empty).
+// REQUIRES: value.size() < 2^32.
+inline char* encode_value_ref(char* dst, const char* record, std::size_t value_size) noexcept {
+  std::memcpy(dst, k_value_ref_marker, sizeof k_value_ref_marker);
+  encode_fixed32(dst + sizeof k_value_ref_marker, static_cast<std::uint32_t>(value_size));
+  std::memcpy(dst + sizeof k_value_ref_marker + 4, &record, sizeof record);
+  return dst + k_value_ref_size;
 }
 
 // An entry with its value inline. REQUIRES: entry_size(key.size(), value.size()) bytes at dst.
@@ -109,13 +114,12 @@ inline entry_key decode_key(const char* e) noexcept {
 inline std::string_view decode_value(const char* e) noexcept {
   const std::uint32_t n = read_length(e);
   e += n;
-  std::uint32_t m = read_length(e);
-  if (m == k_value_ref_marker) {
+  if (static_cast<unsigned char>(e[0]) == k_value_ref_marker[0] && e[1] == static_cast<char>(k_value_ref_marker[1])) {
     const char* record;
-    std::memcpy(&record, e, sizeof record);
-    e = record;
-    m = read_length(e);
+    std::memcpy(&record, e + sizeof k_value_ref_marker + 4, sizeof record);
+    return {record, decode_fixed32(e + sizeof k_value_ref_marker)};
   }
+  const std::uint32_t m = read_length(e);
   return {e, m};
 }
 
@@ -179,15 +183,19 @@ void check_new_version(const Cmp& cmp, const char* e, std::string_view user_key,
     contract_violation("memtable insert: an entry with this (key, seq) already exists");
 }
 
+// The answer of get(key, ...) given the entry it lands on, known to hold key.
+inline lookup lookup_of(const char* e) noexcept {
+  const entry_key k = decode_key(e);
+  if (tag_kind(k.tag) == value_kind::erase) return {lookup::erased, {}, tag_sequence(k.tag)};
+  return {lookup::found, decode_value(e), tag_sequence(k.tag)};
+}
+
 // The answer of get(key, ...) given the first entry at or after the seek
 // target (null when there is none).
 template <class Cmp>
 lookup lookup_at(const Cmp& cmp, const char* e, std::string_view user_key) {
-  if (e == nullptr) return {};
-  const entry_key k = decode_key(e);
-  if (compare_user_keys(cmp, k.user_key, user_key) != 0) return {};
-  if (tag_kind(k.tag) == value_kind::erase) return {lookup::erased, {}, tag_sequence(k.tag)};
-  return {lookup::found, decode_value(e), tag_sequence(k.tag)};
+  if (e == nullptr || compare_user_keys(cmp, decode_key(e).user_key, user_key) != 0) return {};
+  return lookup_of(e);
 }
 
 // The accessors every cursor offers, over the entry it stands on.
