@@ -140,6 +140,10 @@ class table : public std::enable_shared_from_this<table<Cmp>> {
     if (e.key_size <= k_inline_key) return {e.key, e.key_size};
     return {index_keys_.data() + decode_fixed32(e.key), e.key_size};
   }
+  // "table <path>: data block at <offset>", for messages.
+  std::string block_name(const index_entry& e) const {
+    return "table " + file_->path().string() + ": data block at " + std::to_string(e.offset);
+  }
   // The first data block whose separator is not before (user_key, tag); index_.size() if none.
   std::size_t find_block(std::string_view user_key, std::uint64_t tag) const;
 
@@ -263,7 +267,7 @@ class table<Cmp>::iterator_impl final : public ::jadekv::detail::internal_iterat
   }
 
   void fail() {
-    status_ = cur_.status();
+    status_ = cur_.status().with_context(t_->block_name(t_->index_[pos_]));
     invalidate();
   }
 
@@ -358,10 +362,10 @@ template <comparator Cmp>
 ::jadekv::status table<Cmp>::read_meta(const block_handle& h, const char* what, std::string& out) const {
   out.resize(static_cast<std::size_t>(h.size) + k_block_trailer_size);
   if (auto s = read_exact(h.offset, out.size(), out.data()); !s.ok()) return s;
-  if (!block_crc_matches(out.data(), h.size))
-    return ::jadekv::status::corruption(std::string(what) + " block: checksum mismatch");
+  auto where = [&] { return std::string(what) + " block at " + std::to_string(h.offset); };
+  if (!block_crc_matches(out.data(), h.size)) return ::jadekv::status::corruption(where() + ": checksum mismatch");
   if (static_cast<std::uint8_t>(out[h.size]) != static_cast<std::uint8_t>(block_type::raw))
-    return ::jadekv::status::corruption(std::string(what) + " block: unknown block type");
+    return ::jadekv::status::corruption(where() + ": unknown block type");
   out.resize(h.size);
   return {};
 }
@@ -382,12 +386,11 @@ template <comparator Cmp>
   auto buf = std::make_unique_for_overwrite<char[]>(n + k_block_trailer_size);
   if (auto s = read_exact(e.offset, n + k_block_trailer_size, buf.get()); !s.ok())
     return s.with_context("table " + file_->path().string());
-  auto where = [&] { return "table " + file_->path().string() + ": data block at " + std::to_string(e.offset); };
-  if (verify && !block_crc_matches(buf.get(), n)) return ::jadekv::status::corruption(where() + ": checksum mismatch");
+  if (verify && !block_crc_matches(buf.get(), n)) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
   if (static_cast<std::uint8_t>(buf[n]) != static_cast<std::uint8_t>(block_type::raw))
-    return ::jadekv::status::corruption(where() + ": unknown block type");
+    return ::jadekv::status::corruption(block_name(e) + ": unknown block type");
   block_view v;
-  if (!block_view::parse({buf.get(), n}, v)) return ::jadekv::status::corruption(where() + ": malformed");
+  if (!block_view::parse({buf.get(), n}, v)) return ::jadekv::status::corruption(block_name(e) + ": malformed");
   out = std::make_shared<const block>(std::move(buf), n, v, verify);
   return {};
 }
@@ -397,9 +400,7 @@ template <comparator Cmp>
                                         std::shared_ptr<const block>& out) const {
   if (cache_ != nullptr) {
     if (out = cache_->lookup({cache_id_, e.offset}); out != nullptr) {
-      if (verify && !out->verify())
-        return ::jadekv::status::corruption("table " + file_->path().string() + ": data block at " +
-                                            std::to_string(e.offset) + ": checksum mismatch");
+      if (verify && !out->verify()) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
       return {};
     }
   }
@@ -419,7 +420,9 @@ template <comparator Cmp>
   if (auto s = load_block(index_[i], ro.verify_checksums, ro.fill_cache, b); !s.ok()) return s;
   block_cursor c(b->view());
   c.seek([&](std::string_view ik) { return order_.compare(extract_user_key(ik), extract_tag(ik), k.user_key, tag) < 0; });
-  if (!c.valid()) return c.status();  // ok: past this block, so past the key (see table_format.hpp)
+  if (!c.valid()) {  // past this block, so past the key (see table_format.hpp), or a malformed entry
+    return c.status().ok() ? c.status() : c.status().with_context(block_name(index_[i]));
+  }
   if (order_.compare_user(c.user_key(), k.user_key) != 0) return {};
   const std::uint64_t found = c.tag();
   r.seq = tag_sequence(found);
@@ -451,19 +454,20 @@ template <comparator Cmp>
   auto fail = [&](const std::string& what) {
     return ::jadekv::status::corruption("table " + file_->path().string() + ": " + what);
   };
+  auto ctx = [&](const ::jadekv::status& s) { return s.with_context("table " + file_->path().string()); };
   char fixed[k_footer_size];
-  if (auto s = read_exact(0, k_header_size, fixed); !s.ok()) return s;
-  if (auto s = check_header({fixed, k_header_size}); !s.ok()) return s;
+  if (auto s = read_exact(0, k_header_size, fixed); !s.ok()) return ctx(s);
+  if (auto s = check_header({fixed, k_header_size}); !s.ok()) return ctx(s);
   footer f;
-  if (auto s = read_exact(file_size_ - k_footer_size, k_footer_size, fixed); !s.ok()) return s;
-  if (auto s = decode_footer({fixed, k_footer_size}, file_size_, f); !s.ok()) return s;
+  if (auto s = read_exact(file_size_ - k_footer_size, k_footer_size, fixed); !s.ok()) return ctx(s);
+  if (auto s = decode_footer({fixed, k_footer_size}, file_size_, f); !s.ok()) return ctx(s);
   if (f.filter != footer_.filter || f.properties != footer_.properties || f.index != footer_.index)
     return fail("footer changed since open");
   std::string bytes;
   if (has_filter_)
-    if (auto s = read_meta(footer_.filter, "filter", bytes); !s.ok()) return s;
-  if (auto s = read_meta(footer_.properties, "properties", bytes); !s.ok()) return s;
-  if (auto s = read_meta(footer_.index, "index", bytes); !s.ok()) return s;
+    if (auto s = read_meta(footer_.filter, "filter", bytes); !s.ok()) return ctx(s);
+  if (auto s = read_meta(footer_.properties, "properties", bytes); !s.ok()) return ctx(s);
+  if (auto s = read_meta(footer_.index, "index", bytes); !s.ok()) return ctx(s);
 
   // Layout: header, data blocks, [filter], properties, index, footer, back to back.
   std::uint64_t at = k_header_size;
@@ -494,15 +498,12 @@ template <comparator Cmp>
 template <comparator Cmp>
 ::jadekv::status table<Cmp>::verify_data(std::size_t i, std::string& prev, table_properties& seen) const {
   const index_entry& e = index_[i];
-  auto fail = [&](const char* what) {
-    return ::jadekv::status::corruption("table " + file_->path().string() + ": data block at " +
-                                        std::to_string(e.offset) + ": " + what);
-  };
+  auto fail = [&](const char* what) { return ::jadekv::status::corruption(block_name(e) + ": " + what); };
   std::shared_ptr<const block> b;
   if (auto s = read_block(e, true, b); !s.ok()) return s;
   block_cursor c(b->view());
   c.seek_to_first();
-  if (!c.valid()) return c.status().ok() ? fail("empty") : c.status();
+  if (!c.valid()) return c.status().ok() ? fail("empty") : fail("malformed entry");
   for (bool first = true; c.valid(); c.next(), first = false) {
     const std::string_view k = c.key();
     const sequence_number seq = tag_sequence(c.tag());
@@ -526,7 +527,7 @@ template <comparator Cmp>
     if (has_filter_ && !filter_.may_match(key_hash(c.user_key()))) return fail("bloom filter misses a key");
     prev.assign(k);
   }
-  if (!c.status().ok()) return c.status();
+  if (!c.status().ok()) return fail("malformed entry");
   if (order_.compare(extract_user_key(prev), extract_tag(prev), separator_user_key(e), e.tag) > 0)
     return fail("last key after its index separator");
   return {};
