@@ -2,7 +2,10 @@
 // outliving eviction, and two threads looking up and inserting at once (TSan).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <list>
+#include <random>
 #include <memory>
 #include <string>
 #include <thread>
@@ -108,4 +111,69 @@ TEST_CASE("lru: two threads looking up and inserting concurrently") {
   CHECK(bad == 0);
   CHECK(c.hits() + c.misses() == 40000);
   CHECK(c.usage() <= 5000);
+}
+
+// One shard against a plain model: a recency list with charges. Checks the
+// exact eviction order, the usage and every lookup's answer.
+TEST_CASE("lru: random operations agree with a model LRU") {
+  struct model_entry {
+    int key;
+    std::size_t charge;
+  };
+  std::mt19937 rng(1);
+  cache_t c(300, 0);
+  std::list<model_entry> model;  // front: most recent
+  std::size_t usage = 0;
+  auto find = [&](int k) { return std::find_if(model.begin(), model.end(), [k](const model_entry& e) { return e.key == k; }); };
+  for (int i = 0; i < 50000; ++i) {
+    const int k = static_cast<int>(rng() % 64);
+    switch (rng() % 3) {
+      case 0: {  // lookup
+        auto v = c.lookup(k);
+        auto it = find(k);
+        REQUIRE((v != nullptr) == (it != model.end()));
+        if (v) {
+          CHECK(*v == std::to_string(k));
+          model.splice(model.begin(), model, it);
+        }
+        break;
+      }
+      case 1: {  // insert
+        const std::size_t charge = 1 + rng() % 40;
+        c.insert(k, val(std::to_string(k)), charge);
+        if (auto it = find(k); it != model.end()) {
+          usage -= it->charge;
+          model.erase(it);
+        }
+        model.push_front({k, charge});
+        usage += charge;
+        while (usage > 300) {
+          usage -= model.back().charge;
+          model.pop_back();
+        }
+        break;
+      }
+      default: {  // erase
+        c.erase(k);
+        if (auto it = find(k); it != model.end()) {
+          usage -= it->charge;
+          model.erase(it);
+        }
+      }
+    }
+    REQUIRE(c.usage() == usage);
+    REQUIRE(c.size() == model.size());
+  }
+}
+
+TEST_CASE("lru: many entries in one shard (the table grows) and values freed on destruction") {
+  auto probe = val("probe");
+  {
+    cache_t c(1 << 20, 0);
+    for (int i = 0; i < 5000; ++i) c.insert(i, i == 4321 ? probe : val(std::to_string(i)), 1);
+    CHECK(c.size() == 5000);
+    for (int i = 0; i < 5000; ++i) REQUIRE(c.lookup(i));
+    CHECK(probe.use_count() == 2);
+  }
+  CHECK(probe.use_count() == 1);
 }

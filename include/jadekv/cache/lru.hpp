@@ -8,7 +8,9 @@
 //   if (!b) b = c.insert(k, std::make_shared<const block>(...), charge);
 //
 // The capacity is split evenly between 2^shard_bits shards, each a mutex, a
-// hash map and a recency list; a key's shard comes from its hash. Eviction
+// chained hash table and a recency list threaded through the same nodes; a
+// key's shard comes from the high bits of its (mixed) hash, its bucket from
+// the low bits. Eviction
 // is per shard: a shard holds at most its share, so the whole cache holds at
 // most the capacity. An entry whose charge exceeds its shard's share is not
 // cached at all (insert still hands the value back).
@@ -27,14 +29,13 @@
 //   3. hits() + misses() == the number of lookup() calls.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -47,6 +48,7 @@ class lru {
 
   // REQUIRES: shard_bits <= 16.
   explicit lru(std::size_t capacity, unsigned shard_bits = 4);
+  ~lru();
 
   lru(const lru&) = delete;
   lru& operator=(const lru&) = delete;
@@ -72,44 +74,92 @@ class lru {
   std::uint64_t evictions() const noexcept { return sum(&shard::evictions); }
 
  private:
-  struct node {
+  // One allocation per entry: the hash chain and the recency list run
+  // through the node itself, so a hit touches the bucket, the node and its
+  // two list neighbours and nothing else.
+  struct link {  // recency list, circular through the shard's head
+    link* prev = nullptr;
+    link* next = nullptr;
+  };
+  struct node : link {
+    node(const Key& k, value_ptr v, std::size_t c, std::uint64_t h) : key(k), value(std::move(v)), charge(c), hash(h) {}
     Key key;
     value_ptr value;
     std::size_t charge;
+    std::uint64_t hash;
+    node* chain = nullptr;  // next node in the same bucket
   };
-  using list_t = std::list<node>;
 
   struct alignas(64) shard {
     mutable std::mutex mu;
-    list_t order;  // front: most recently used
-    std::unordered_map<Key, typename list_t::iterator, Hash> map;
+    link head;  // sentinel: head.next is the most recently used, head.prev the least
+    std::vector<node*> buckets;  // a power of two; grows with the entry count
+    std::size_t entries = 0;
     std::size_t usage = 0;
     std::size_t capacity = 0;
     std::atomic<std::uint64_t> hits{0};
     std::atomic<std::uint64_t> misses{0};
     std::atomic<std::uint64_t> evictions{0};
+
+    shard() : buckets(16, nullptr) { head.prev = head.next = &head; }
+
+    node** slot(std::uint64_t h, const Key& k) noexcept {
+      node** p = &buckets[static_cast<std::size_t>(h) & (buckets.size() - 1)];
+      while (*p != nullptr && ((*p)->hash != h || !((*p)->key == k))) p = &(*p)->chain;
+      return p;
+    }
+    void unlink(link* n) noexcept {
+      n->prev->next = n->next;
+      n->next->prev = n->prev;
+    }
+    void push_front(link* n) noexcept {
+      n->next = head.next;
+      n->prev = &head;
+      head.next->prev = n;
+      head.next = n;
+    }
+    // Removes n from the table and the list; the caller owns it afterwards.
+    void detach(node* n) noexcept {
+      *slot(n->hash, n->key) = n->chain;
+      unlink(n);
+      usage -= n->charge;
+      --entries;
+    }
+    void grow() {
+      std::vector<node*> fresh(buckets.size() * 2, nullptr);
+      for (node* n : buckets) {
+        while (n != nullptr) {
+          node* following = n->chain;
+          node*& b = fresh[static_cast<std::size_t>(n->hash) & (fresh.size() - 1)];
+          n->chain = b;
+          b = n;
+          n = following;
+        }
+      }
+      buckets.swap(fresh);
+    }
   };
 
-  shard& shard_for(const Key& k) {
-    if (shard_bits_ == 0) return shards_[0];
-    // Mix first: std::hash of an integer is often the identity.
+  static std::uint64_t hash_of(const Key& k) noexcept {
+    // Mixed: std::hash of an integer is often the identity, and both the
+    // shard (high bits) and the bucket (low bits) come from this value.
     std::uint64_t h = static_cast<std::uint64_t>(Hash{}(k));
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
-    return shards_[static_cast<std::size_t>(h >> (64 - shard_bits_))];
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+  }
+
+  shard& shard_for(std::uint64_t h) noexcept {
+    return shards_[shard_bits_ == 0 ? 0 : static_cast<std::size_t>(h >> (64 - shard_bits_))];
   }
 
   std::uint64_t sum(std::atomic<std::uint64_t> shard::*counter) const noexcept {
     std::uint64_t total = 0;
     for (const shard& s : shards_) total += (s.*counter).load(std::memory_order_relaxed);
     return total;
-  }
-
-  static void drop(shard& s, typename list_t::iterator it) {
-    s.usage -= it->charge;
-    s.map.erase(it->key);
-    s.order.erase(it);
   }
 
   std::size_t capacity_;
@@ -127,70 +177,92 @@ lru<Key, T, Hash>::lru(std::size_t capacity, unsigned shard_bits)
 }
 
 template <class Key, class T, class Hash>
+lru<Key, T, Hash>::~lru() {
+  clear();
+}
+
+template <class Key, class T, class Hash>
 auto lru<Key, T, Hash>::lookup(const Key& k) -> value_ptr {
-  shard& s = shard_for(k);
+  const std::uint64_t h = hash_of(k);
+  shard& s = shard_for(h);
   std::lock_guard g(s.mu);
-  const auto it = s.map.find(k);
-  if (it == s.map.end()) {
+  node* n = *s.slot(h, k);
+  if (n == nullptr) {
     s.misses.fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic, read without ordering
     return nullptr;
   }
   s.hits.fetch_add(1, std::memory_order_relaxed);
-  s.order.splice(s.order.begin(), s.order, it->second);
-  return it->second->value;
+  if (s.head.next != n) {
+    s.unlink(n);
+    s.push_front(n);
+  }
+  return n->value;
 }
 
 template <class Key, class T, class Hash>
 auto lru<Key, T, Hash>::insert(const Key& k, value_ptr v, std::size_t charge) -> value_ptr {
-  shard& s = shard_for(k);
-  value_ptr dropped_old;  // released after the lock: a value's destructor may be slow
-  std::vector<value_ptr> evicted;
+  const std::uint64_t h = hash_of(k);
+  shard& s = shard_for(h);
+  auto fresh = std::make_unique<node>(k, v, charge, h);
+  std::unique_ptr<node> replaced;  // released after the lock: a value's destructor may be slow
+  node* evicted = nullptr;         // a chain of evicted nodes, freed after the lock
   {
     std::lock_guard g(s.mu);
-    if (const auto it = s.map.find(k); it != s.map.end()) {
-      dropped_old = std::move(it->second->value);
-      drop(s, it->second);
+    node** p = s.slot(h, k);
+    if (node* old = *p; old != nullptr) {
+      s.detach(old);
+      replaced.reset(old);
     }
     if (charge > s.capacity) return v;
-    s.order.push_front(node{k, v, charge});
-    try {
-      s.map.emplace(k, s.order.begin());
-    } catch (...) {
-      s.order.pop_front();
-      throw;
-    }
+    if (s.entries >= s.buckets.size()) s.grow();
+    p = s.slot(h, k);
+    node* n = fresh.release();
+    *p = n;
+    s.push_front(n);
     s.usage += charge;
+    ++s.entries;
     while (s.usage > s.capacity) {
-      auto last = std::prev(s.order.end());
-      evicted.push_back(std::move(last->value));
-      drop(s, last);
+      node* last = static_cast<node*>(s.head.prev);
+      s.detach(last);
+      last->chain = evicted;
+      evicted = last;
       s.evictions.fetch_add(1, std::memory_order_relaxed);
     }
   }
+  while (evicted != nullptr) delete std::exchange(evicted, evicted->chain);
   return v;
 }
 
 template <class Key, class T, class Hash>
 void lru<Key, T, Hash>::erase(const Key& k) {
-  shard& s = shard_for(k);
-  value_ptr dropped;
+  const std::uint64_t h = hash_of(k);
+  shard& s = shard_for(h);
+  std::unique_ptr<node> dropped;
   std::lock_guard g(s.mu);
-  if (const auto it = s.map.find(k); it != s.map.end()) {
-    dropped = std::move(it->second->value);
-    drop(s, it->second);
+  if (node* n = *s.slot(h, k); n != nullptr) {
+    s.detach(n);
+    dropped.reset(n);
   }
 }
 
 template <class Key, class T, class Hash>
 void lru<Key, T, Hash>::clear() {
   for (shard& s : shards_) {
-    list_t dropped;
+    node* list = nullptr;
     {
       std::lock_guard g(s.mu);
-      s.map.clear();
-      dropped.swap(s.order);
+      for (link* l = s.head.next; l != &s.head;) {
+        node* n = static_cast<node*>(l);
+        l = l->next;
+        n->chain = list;
+        list = n;
+      }
+      s.head.prev = s.head.next = &s.head;
+      std::fill(s.buckets.begin(), s.buckets.end(), nullptr);
+      s.entries = 0;
       s.usage = 0;
     }
+    while (list != nullptr) delete std::exchange(list, list->chain);
   }
 }
 
@@ -209,7 +281,7 @@ std::size_t lru<Key, T, Hash>::size() const {
   std::size_t total = 0;
   for (const shard& s : shards_) {
     std::lock_guard g(s.mu);
-    total += s.map.size();
+    total += s.entries;
   }
   return total;
 }

@@ -164,7 +164,9 @@ TEST_CASE("table_cache: concurrent readers share tables within the limit") {
       for (int i = 0; i < 2000; ++i) {
         const int n = 1 + (i * 7 + t) % 8;
         const std::string k = "t" + std::to_string(n) + "-" + key_of(static_cast<std::uint64_t>(i % 50));
-        if (!tc.get(static_cast<std::uint64_t>(n), 0, sst::lookup_key(k, 100), v, r).ok() ||
+        read_options ro;
+        ro.verify_checksums = (i / 3) % 2 == 0;  // blocks cached unverified, then checked by a verified read
+        if (!tc.get(static_cast<std::uint64_t>(n), 0, sst::lookup_key(k, 100), v, r, ro).ok() ||
             r.state != sst::lookup_state::found || v != "v" + std::to_string(n))
           ++errors;
         if (i % 100 == 0) tc.evict(static_cast<std::uint64_t>(n));

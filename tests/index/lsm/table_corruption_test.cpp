@@ -135,7 +135,10 @@ TEST_CASE("table corruption: a block cached by an unverified read is still check
   sst::get_result r;
   (void)(*t)->get(es[0].key, k_max_sequence, v, r, fast);
   CHECK(cache->size() == 1);
-  CHECK((*t)->get(es[0].key, k_max_sequence, v, r).is_corruption());
+  const status s = (*t)->get(es[0].key, k_max_sequence, v, r);
+  CHECK(s.is_corruption());
+  CHECK(s.message().find("mem.sst") != std::string::npos);  // names the file and the block's offset
+  CHECK(s.message().find("data block at 16") != std::string::npos);
   auto it = (*t)->new_iterator();
   it->seek_to_first();
   CHECK(!it->valid());

@@ -429,3 +429,26 @@ TEST_CASE("table: random model check of get and seek") {
     }
   }
 }
+
+TEST_CASE("table: approximate_offset_of grows with the key and stays inside the data") {
+  const auto es = many_entries(2000);
+  sst::table_options o;
+  o.block_size = 512;
+  const std::string bytes = build_table(es, o);
+  auto t = open_table(bytes);
+  REQUIRE(t);
+  CHECK((*t)->approximate_offset_of("") == sst::k_header_size);
+  std::uint64_t last = 0;
+  for (std::size_t i = 0; i < es.size(); i += 13) {
+    const std::uint64_t at = (*t)->approximate_offset_of(es[i].key);
+    CHECK(at >= last);
+    CHECK(at < bytes.size());
+    last = at;
+  }
+  const std::uint64_t end = (*t)->approximate_offset_of("zzz");
+  CHECK(end > last);
+  sst::footer f;
+  REQUIRE(sst::decode_footer(std::string_view(bytes).substr(bytes.size() - sst::k_footer_size), bytes.size(), f).ok());
+  CHECK(end == f.filter.offset);  // past every data block
+  CHECK(end < bytes.size());
+}

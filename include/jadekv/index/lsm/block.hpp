@@ -160,7 +160,6 @@ class block_cursor {
   void reset(const block_view& v) noexcept {
     v_ = v;
     current_ = next_ = v.restarts_offset;
-    restart_index_ = v.num_restarts;
     key_.clear();
     value_ = {};
     status_ = {};
@@ -209,22 +208,24 @@ class block_cursor {
   // REQUIRES: valid().
   void prev() {
     const std::uint32_t original = current_;
-    while (v_.restart_point(restart_index_) >= original) {
-      if (restart_index_ == 0) {  // before the first entry
-        current_ = next_ = v_.restarts_offset;
-        restart_index_ = v_.num_restarts;
-        return;
-      }
-      --restart_index_;
+    // Restart points before the current entry: restart[0, r).
+    std::uint32_t lo = 0, hi = v_.num_restarts;
+    while (lo < hi) {
+      const std::uint32_t mid = lo + (hi - lo) / 2;
+      if (v_.restart_point(mid) < original) lo = mid + 1;
+      else hi = mid;
     }
-    seek_to_restart(restart_index_);
+    if (lo == 0) {  // the current entry is the first
+      current_ = next_ = v_.restarts_offset;
+      return;
+    }
+    seek_to_restart(lo - 1);
     while (parse_next() && next_ < original) {
     }
   }
 
  private:
   void seek_to_restart(std::uint32_t i) noexcept {
-    restart_index_ = i;
     key_.clear();
     next_ = v_.restart_point(i);
     current_ = v_.restarts_offset;  // invalid until parse_next succeeds
@@ -270,7 +271,6 @@ class block_cursor {
   bool parse_next() {
     if (next_ >= v_.restarts_offset) {  // past the last entry
       current_ = next_ = v_.restarts_offset;
-      restart_index_ = v_.num_restarts;
       return false;
     }
     const std::uint32_t at = next_;
@@ -282,13 +282,11 @@ class block_cursor {
     value_ = {p + unshared, value_size};
     current_ = at;
     next_ = static_cast<std::uint32_t>(p + unshared + value_size - v_.data);
-    while (restart_index_ + 1 < v_.num_restarts && v_.restart_point(restart_index_ + 1) <= current_) ++restart_index_;
     return true;
   }
 
   [[gnu::cold]] bool corrupt() {
     current_ = next_ = v_.restarts_offset;
-    restart_index_ = v_.num_restarts;
     key_.clear();
     value_ = {};
     if (status_.ok()) status_ = ::jadekv::status::corruption("table block: malformed entry");
@@ -298,7 +296,6 @@ class block_cursor {
   block_view v_;
   std::uint32_t current_ = 0;        // offset of the current entry; restarts_offset when invalid
   std::uint32_t next_ = 0;           // offset of the entry after it
-  std::uint32_t restart_index_ = 0;  // the restart point at or before current_
   detail::key_buffer key_;
   std::string_view value_;
   ::jadekv::status status_;

@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +48,7 @@
 #include "jadekv/index/lsm/block.hpp"
 #include "jadekv/index/lsm/block_cache.hpp"
 #include "jadekv/index/lsm/bloom.hpp"
+#include "jadekv/index/lsm/key_order.hpp"
 #include "jadekv/index/lsm/table_format.hpp"
 #include "jadekv/index/lsm/table_properties.hpp"
 #include "jadekv/io/file_system.hpp"
@@ -113,25 +115,34 @@ class table : public std::enable_shared_from_this<table<Cmp>> {
   std::uint64_t file_size() const noexcept { return file_size_; }
   std::uint64_t cache_id() const noexcept { return cache_id_; }
   std::size_t data_blocks() const noexcept { return index_.size(); }
-  const internal_key_comparator<Cmp>& comparator() const noexcept { return icmp_; }
+  const key_order<Cmp>& order() const noexcept { return order_; }
 
   table(private_tag, std::unique_ptr<io::file> f, std::uint64_t file_size, const table_open_options& o,
         const Cmp& cmp)
-      : file_(std::move(f)), file_size_(file_size), cache_(o.cache), cache_id_(next_table_id()), icmp_(cmp) {}
+      : file_(std::move(f)), file_size_(file_size), cache_(o.cache), cache_id_(next_table_id()), order_(cmp) {}
 
  private:
   class iterator_impl;
 
+  // One data block as the in-memory index holds it: 48 bytes, with the
+  // separator's user key inline when it is short (the usual case with
+  // shortened separators), so a step of the binary search touches one line.
+  static constexpr std::size_t k_inline_key = 24;
   struct index_entry {
     std::uint64_t offset;
     std::uint64_t tag;  // of the separator
     std::uint32_t size;
-    std::uint32_t key_offset;  // of the separator's user key in index_keys_
     std::uint32_t key_size;
+    char key[k_inline_key];  // the user key, or (longer keys) its fixed32 offset in index_keys_
   };
 
   std::string_view separator_user_key(const index_entry& e) const noexcept {
-    return {index_keys_.data() + e.key_offset, e.key_size};
+    if (e.key_size <= k_inline_key) return {e.key, e.key_size};
+    return {index_keys_.data() + decode_fixed32(e.key), e.key_size};
+  }
+  // "table <path>: data block at <offset>", for messages.
+  std::string block_name(const index_entry& e) const {
+    return "table " + file_->path().string() + ": data block at " + std::to_string(e.offset);
   }
   // The first data block whose separator is not before (user_key, tag); index_.size() if none.
   std::size_t find_block(std::string_view user_key, std::uint64_t tag) const;
@@ -150,7 +161,7 @@ class table : public std::enable_shared_from_this<table<Cmp>> {
   std::uint64_t file_size_;
   std::shared_ptr<block_cache> cache_;
   std::uint64_t cache_id_;
-  [[no_unique_address]] internal_key_comparator<Cmp> icmp_;
+  [[no_unique_address]] key_order<Cmp> order_;
   footer footer_;
   table_properties props_;
   std::string filter_bytes_;
@@ -189,7 +200,7 @@ class table<Cmp>::iterator_impl final : public ::jadekv::detail::internal_iterat
     const std::uint64_t tag = pack_tag(seq, k_max_value_kind);
     if (!enter(t_->find_block(user_key, tag))) return;
     cur_.seek([&](std::string_view k) {
-      return t_->icmp_.compare(extract_user_key(k), extract_tag(k), user_key, tag) < 0;
+      return t_->order_.compare(extract_user_key(k), extract_tag(k), user_key, tag) < 0;
     });
     forward();
   }
@@ -256,7 +267,7 @@ class table<Cmp>::iterator_impl final : public ::jadekv::detail::internal_iterat
   }
 
   void fail() {
-    status_ = cur_.status();
+    status_ = cur_.status().with_context(t_->block_name(t_->index_[pos_]));
     invalidate();
   }
 
@@ -317,10 +328,15 @@ template <comparator Cmp>
         h.size > k_max_block_contents || h.size + k_block_trailer_size > data_end - h.offset)
       return ::jadekv::status::corruption("index block: bad block handle");
     const std::string_view uk = c.user_key();
-    if (index_keys_.size() + uk.size() > 0xffff'ffffu) return ::jadekv::status::corruption("index block too large");
-    index_.push_back({h.offset, c.tag(), static_cast<std::uint32_t>(h.size),
-                      static_cast<std::uint32_t>(index_keys_.size()), static_cast<std::uint32_t>(uk.size())});
-    index_keys_.append(uk);
+    index_entry e{h.offset, c.tag(), static_cast<std::uint32_t>(h.size), static_cast<std::uint32_t>(uk.size()), {}};
+    if (uk.size() <= k_inline_key) {
+      if (!uk.empty()) std::memcpy(e.key, uk.data(), uk.size());
+    } else {
+      if (index_keys_.size() + uk.size() > 0xffff'ffffu) return ::jadekv::status::corruption("index block too large");
+      encode_fixed32(e.key, static_cast<std::uint32_t>(index_keys_.size()));
+      index_keys_.append(uk);
+    }
+    index_.push_back(e);
   }
   if (!c.status().ok()) return c.status().with_context("index block");
   if (index_.size() != props_.data_blocks)
@@ -346,10 +362,10 @@ template <comparator Cmp>
 ::jadekv::status table<Cmp>::read_meta(const block_handle& h, const char* what, std::string& out) const {
   out.resize(static_cast<std::size_t>(h.size) + k_block_trailer_size);
   if (auto s = read_exact(h.offset, out.size(), out.data()); !s.ok()) return s;
-  if (!block_crc_matches(out.data(), h.size))
-    return ::jadekv::status::corruption(std::string(what) + " block: checksum mismatch");
+  auto where = [&] { return std::string(what) + " block at " + std::to_string(h.offset); };
+  if (!block_crc_matches(out.data(), h.size)) return ::jadekv::status::corruption(where() + ": checksum mismatch");
   if (static_cast<std::uint8_t>(out[h.size]) != static_cast<std::uint8_t>(block_type::raw))
-    return ::jadekv::status::corruption(std::string(what) + " block: unknown block type");
+    return ::jadekv::status::corruption(where() + ": unknown block type");
   out.resize(h.size);
   return {};
 }
@@ -359,7 +375,7 @@ template <comparator Cmp>
 template <comparator Cmp>
 std::size_t table<Cmp>::find_block(std::string_view user_key, std::uint64_t tag) const {
   const auto it = std::partition_point(index_.begin(), index_.end(), [&](const index_entry& e) {
-    return icmp_.compare(separator_user_key(e), e.tag, user_key, tag) < 0;
+    return order_.compare(separator_user_key(e), e.tag, user_key, tag) < 0;
   });
   return static_cast<std::size_t>(it - index_.begin());
 }
@@ -370,12 +386,11 @@ template <comparator Cmp>
   auto buf = std::make_unique_for_overwrite<char[]>(n + k_block_trailer_size);
   if (auto s = read_exact(e.offset, n + k_block_trailer_size, buf.get()); !s.ok())
     return s.with_context("table " + file_->path().string());
-  auto where = [&] { return "table " + file_->path().string() + ": data block at " + std::to_string(e.offset); };
-  if (verify && !block_crc_matches(buf.get(), n)) return ::jadekv::status::corruption(where() + ": checksum mismatch");
+  if (verify && !block_crc_matches(buf.get(), n)) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
   if (static_cast<std::uint8_t>(buf[n]) != static_cast<std::uint8_t>(block_type::raw))
-    return ::jadekv::status::corruption(where() + ": unknown block type");
+    return ::jadekv::status::corruption(block_name(e) + ": unknown block type");
   block_view v;
-  if (!block_view::parse({buf.get(), n}, v)) return ::jadekv::status::corruption(where() + ": malformed");
+  if (!block_view::parse({buf.get(), n}, v)) return ::jadekv::status::corruption(block_name(e) + ": malformed");
   out = std::make_shared<const block>(std::move(buf), n, v, verify);
   return {};
 }
@@ -385,9 +400,7 @@ template <comparator Cmp>
                                         std::shared_ptr<const block>& out) const {
   if (cache_ != nullptr) {
     if (out = cache_->lookup({cache_id_, e.offset}); out != nullptr) {
-      if (verify && !out->verify())
-        return ::jadekv::status::corruption("table " + file_->path().string() + ": data block at " +
-                                            std::to_string(e.offset) + ": checksum mismatch");
+      if (verify && !out->verify()) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
       return {};
     }
   }
@@ -406,9 +419,11 @@ template <comparator Cmp>
   std::shared_ptr<const block> b;
   if (auto s = load_block(index_[i], ro.verify_checksums, ro.fill_cache, b); !s.ok()) return s;
   block_cursor c(b->view());
-  c.seek([&](std::string_view ik) { return icmp_.compare(extract_user_key(ik), extract_tag(ik), k.user_key, tag) < 0; });
-  if (!c.valid()) return c.status();  // ok: past this block, so past the key (see table_format.hpp)
-  if (icmp_.user_comparator().compare(c.user_key(), k.user_key) != 0) return {};
+  c.seek([&](std::string_view ik) { return order_.compare(extract_user_key(ik), extract_tag(ik), k.user_key, tag) < 0; });
+  if (!c.valid()) {  // past this block, so past the key (see table_format.hpp), or a malformed entry
+    return c.status().ok() ? c.status() : c.status().with_context(block_name(index_[i]));
+  }
+  if (order_.compare_user(c.user_key(), k.user_key) != 0) return {};
   const std::uint64_t found = c.tag();
   r.seq = tag_sequence(found);
   if (tag_kind(found) == value_kind::put) {
@@ -439,19 +454,20 @@ template <comparator Cmp>
   auto fail = [&](const std::string& what) {
     return ::jadekv::status::corruption("table " + file_->path().string() + ": " + what);
   };
+  auto ctx = [&](const ::jadekv::status& s) { return s.with_context("table " + file_->path().string()); };
   char fixed[k_footer_size];
-  if (auto s = read_exact(0, k_header_size, fixed); !s.ok()) return s;
-  if (auto s = check_header({fixed, k_header_size}); !s.ok()) return s;
+  if (auto s = read_exact(0, k_header_size, fixed); !s.ok()) return ctx(s);
+  if (auto s = check_header({fixed, k_header_size}); !s.ok()) return ctx(s);
   footer f;
-  if (auto s = read_exact(file_size_ - k_footer_size, k_footer_size, fixed); !s.ok()) return s;
-  if (auto s = decode_footer({fixed, k_footer_size}, file_size_, f); !s.ok()) return s;
+  if (auto s = read_exact(file_size_ - k_footer_size, k_footer_size, fixed); !s.ok()) return ctx(s);
+  if (auto s = decode_footer({fixed, k_footer_size}, file_size_, f); !s.ok()) return ctx(s);
   if (f.filter != footer_.filter || f.properties != footer_.properties || f.index != footer_.index)
     return fail("footer changed since open");
   std::string bytes;
   if (has_filter_)
-    if (auto s = read_meta(footer_.filter, "filter", bytes); !s.ok()) return s;
-  if (auto s = read_meta(footer_.properties, "properties", bytes); !s.ok()) return s;
-  if (auto s = read_meta(footer_.index, "index", bytes); !s.ok()) return s;
+    if (auto s = read_meta(footer_.filter, "filter", bytes); !s.ok()) return ctx(s);
+  if (auto s = read_meta(footer_.properties, "properties", bytes); !s.ok()) return ctx(s);
+  if (auto s = read_meta(footer_.index, "index", bytes); !s.ok()) return ctx(s);
 
   // Layout: header, data blocks, [filter], properties, index, footer, back to back.
   std::uint64_t at = k_header_size;
@@ -482,27 +498,24 @@ template <comparator Cmp>
 template <comparator Cmp>
 ::jadekv::status table<Cmp>::verify_data(std::size_t i, std::string& prev, table_properties& seen) const {
   const index_entry& e = index_[i];
-  auto fail = [&](const char* what) {
-    return ::jadekv::status::corruption("table " + file_->path().string() + ": data block at " +
-                                        std::to_string(e.offset) + ": " + what);
-  };
+  auto fail = [&](const char* what) { return ::jadekv::status::corruption(block_name(e) + ": " + what); };
   std::shared_ptr<const block> b;
   if (auto s = read_block(e, true, b); !s.ok()) return s;
   block_cursor c(b->view());
   c.seek_to_first();
-  if (!c.valid()) return c.status().ok() ? fail("empty") : c.status();
+  if (!c.valid()) return c.status().ok() ? fail("empty") : fail("malformed entry");
   for (bool first = true; c.valid(); c.next(), first = false) {
     const std::string_view k = c.key();
     const sequence_number seq = tag_sequence(c.tag());
     if (seen.entries == 0) {
       seen.smallest_key.assign(k);
       seen.smallest_seq = seen.largest_seq = seq;
-    } else if (icmp_.compare(prev, k) >= 0) {
+    } else if (order_.compare(prev, k) >= 0) {
       return fail("keys out of order");
     }
     if (first && i > 0) {
       const index_entry& p = index_[i - 1];
-      if (icmp_.compare(separator_user_key(p), p.tag, c.user_key(), c.tag()) >= 0)
+      if (order_.compare(separator_user_key(p), p.tag, c.user_key(), c.tag()) >= 0)
         return fail("first key not after the previous index separator");
     }
     seen.smallest_seq = std::min(seen.smallest_seq, seq);
@@ -514,8 +527,8 @@ template <comparator Cmp>
     if (has_filter_ && !filter_.may_match(key_hash(c.user_key()))) return fail("bloom filter misses a key");
     prev.assign(k);
   }
-  if (!c.status().ok()) return c.status();
-  if (icmp_.compare(extract_user_key(prev), extract_tag(prev), separator_user_key(e), e.tag) > 0)
+  if (!c.status().ok()) return fail("malformed entry");
+  if (order_.compare(extract_user_key(prev), extract_tag(prev), separator_user_key(e), e.tag) > 0)
     return fail("last key after its index separator");
   return {};
 }

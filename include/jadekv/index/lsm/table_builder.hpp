@@ -29,6 +29,7 @@
 #include "jadekv/core/status.hpp"
 #include "jadekv/index/lsm/block_builder.hpp"
 #include "jadekv/index/lsm/bloom.hpp"
+#include "jadekv/index/lsm/key_order.hpp"
 #include "jadekv/index/lsm/table_format.hpp"
 #include "jadekv/index/lsm/table_options.hpp"
 #include "jadekv/index/lsm/table_properties.hpp"
@@ -72,7 +73,7 @@ class table_builder {
 
   io::file* out_;
   table_options o_;
-  [[no_unique_address]] internal_key_comparator<Cmp> icmp_;
+  [[no_unique_address]] key_order<Cmp> order_;
   block_builder data_;
   block_builder index_;
   bloom_builder bloom_;
@@ -93,7 +94,7 @@ class table_builder {
 
 template <comparator Cmp>
 table_builder<Cmp>::table_builder(io::file& out, const table_options& o, const Cmp& cmp)
-    : out_(&out), o_(o), icmp_(cmp), data_(o.restart_interval), index_(1), bloom_(o.bits_per_key) {
+    : out_(&out), o_(o), order_(cmp), data_(o.restart_interval), index_(1), bloom_(o.bits_per_key) {
   props_.comparator.assign(Cmp::name());
   props_.bits_per_key = o.bits_per_key > 0 ? static_cast<std::uint32_t>(o.bits_per_key) : 0;
   props_.restart_interval = static_cast<std::uint32_t>(o.restart_interval < 1 ? 1 : o.restart_interval);
@@ -120,11 +121,11 @@ template <comparator Cmp>
   if (ikey.size() + value.size() + 3 * k_max_varint32_bytes > k_max_block_contents / 2)
     return ::jadekv::status::invalid_argument("table_builder: entry too large for a block");
   const bool first = props_.entries == 0;
-  if (!first && icmp_.compare(last_key_, ikey) >= 0)
+  if (!first && order_.compare(last_key_, ikey) >= 0)
     return ::jadekv::status::invalid_argument("table_builder: keys out of order");
 
   if (pending_index_) add_index_entry(true, k.user_key);
-  const bool new_user_key = first || icmp_.user_comparator().compare(extract_user_key(last_key_), k.user_key) != 0;
+  const bool new_user_key = first || order_.compare_user(extract_user_key(last_key_), k.user_key) != 0;
   if (o_.bits_per_key > 0 && new_user_key) bloom_.add_hash(key_hash(k.user_key));
 
   data_.add(ikey, value);
@@ -162,7 +163,7 @@ void table_builder<Cmp>::add_index_entry(bool has_next, std::string_view next_us
   std::string_view sep = last_key_;
   if constexpr (shortenable_comparator<Cmp>) {
     if (o_.shorten_separators) {
-      const Cmp& ucmp = icmp_.user_comparator();
+      const Cmp& ucmp = order_.user_comparator();
       sep_.assign(last_user);
       if (has_next) ucmp.find_shortest_separator(sep_, next_user_key);
       else ucmp.find_short_successor(sep_);
