@@ -12,6 +12,14 @@
 // A crash before 3 completes leaves the previous meta the newest valid one;
 // its pages were not touched (freelist.hpp invariant 2). So recovery is
 // "newest valid meta page, then WAL replay past its flushed sequence".
+// Open first fsyncs the file and its directory: a commit whose fsync failed
+// in a previous process may still be readable, and must not be trusted (and
+// reported by flushed_sequence()) unless it is durable. A leftover
+// "data.jkb.tmp" (a creation or compaction cut short) is removed.
+//
+// compact() writes the live tree, packed, to "data.jkb.tmp", fsyncs it,
+// renames it over "data.jkb" and fsyncs the directory; cursors opened before
+// keep reading the old file through their handle.
 //
 // Thread safety (index::store contract 4): get, add_sources, throttle,
 // add_stats, check and compact may run on any thread, alongside one flush.
@@ -204,6 +212,13 @@ result<std::unique_ptr<store<Cmp>>> store<Cmp>::open(std::shared_ptr<io::file_sy
   }
   if (auto s = fs->mkdir(dir); !s.ok()) return s;
   std::unique_ptr<store> st(new store(std::move(fs), dir, o, cmp));
+  std::filesystem::path tmp = st->path_;
+  tmp += ".tmp";
+  auto stale = st->fs_->exists(tmp);  // a creation or compaction a crash cut short
+  if (!stale) return stale.status();
+  if (*stale) {
+    if (auto s = st->fs_->remove(tmp); !s.ok()) return s;
+  }
   auto there = st->fs_->exists(st->path_);
   if (!there) return there.status();
   if (!*there) {
