@@ -156,7 +156,6 @@ class commit {
   }
 
   std::uint64_t page_count() const noexcept { return page_count_; }
-  std::uint64_t& page_count_ref() noexcept { return page_count_; }
   std::uint64_t bytes_written() const noexcept { return bytes_written_; }
 
  private:
