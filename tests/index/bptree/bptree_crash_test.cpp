@@ -219,3 +219,34 @@ TEST_CASE("bptree crash: a full disk fails commits and keeps the previous one us
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("bptree crash: power loss at every I/O operation of a compaction") {
+  const history h = expected_history();
+  for (std::uint64_t n = 1;; ++n) {
+    CAPTURE(n);
+    auto fs = std::make_shared<fault_mem>();
+    bool done = false;
+    {
+      auto s = open_store(fs);
+      writer w;
+      for (int i = 0; i < k_commits; ++i) {
+        stage_commit(w, i);
+        REQUIRE(w.flush(*s).ok());
+      }
+      fs->fail_from(fs->operation_count() + n);
+      done = s->compact().ok();
+    }
+    REQUIRE(fs->crash().ok());
+    fs->clear_faults();
+    auto s = open_store(fs);
+    CHECK_FALSE(*fs->exists("/db/data.jkb.tmp"));
+    CHECK(s->flushed_sequence() == h.seqs.back());
+    REQUIRE_MESSAGE(s->check().ok(), s->check().to_string());
+    expect_model(*s, h.states.back());
+    if (done) break;
+  }
+}
+
+}  // namespace

@@ -10,6 +10,11 @@
 // and every page it replaces goes to the free list's pending set for this
 // transaction.
 //
+// Memory: an in-memory node views its items' bytes in the pages they came
+// from (held in `sources`) or in the flush's copy of the batch; writing the
+// node copies its first key and drops the rest, so a commit holds only the
+// pages on the path it is working on, not everything it touched.
+//
 // Sizes are in node content bytes (a page without its header), u = P - 24:
 //   - a node splits only when its content exceeds u; pieces are packed up to
 //     max(fill_percent * u, u / 2), and a last piece under u / 4 is joined
@@ -26,9 +31,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -70,7 +77,7 @@ class commit {
         items.push_back(new_item(op));
         ++delta_;
       }
-      split(std::move(items), nodes);
+      split(std::move(items), nodes, {});
     } else if (auto s = merge(root, ops, 0, nodes); !s.ok()) {
       return s;
     }
@@ -82,15 +89,20 @@ class commit {
     while (nodes.size() > 1) {
       std::vector<branch_item> items;
       for (auto& n : nodes) {
-        page_id id;
-        if (auto s = write_node(*n, id); !s.ok()) return s;
-        items.push_back({n->first_key(), id});
+        branch_item bi;
+        if (auto s = write_node(*n, bi); !s.ok()) return s;
+        items.push_back(bi);
       }
       nodes.clear();
-      split(std::move(items), nodes);
+      split(std::move(items), nodes, {});
     }
     fresh& top = *nodes.front();
-    if (top.leaf || top.branches.size() > 1) return write_node(top, new_root);
+    if (top.leaf || top.branches.size() > 1) {
+      branch_item bi;
+      auto s = write_node(top, bi);
+      new_root = bi.child;
+      return s;
+    }
     new_root = top.branches.front().child;
     for (std::size_t depth = 0;; ++depth) {  // a chain of one-child branches gives way to its end
       page_ref p;
@@ -144,7 +156,6 @@ class commit {
   }
 
   std::uint64_t page_count() const noexcept { return page_count_; }
-  std::uint64_t& page_count_ref() noexcept { return page_count_; }
   std::uint64_t bytes_written() const noexcept { return bytes_written_; }
 
  private:
@@ -153,6 +164,7 @@ class commit {
     std::vector<leaf_item> leaves;
     std::vector<branch_item> branches;
     std::size_t content = 0;
+    std::vector<page_ref> sources;  // the pages the items' bytes live in
 
     std::string_view first_key() const { return leaf ? leaves.front().key : branches.front().key; }
   };
@@ -175,9 +187,7 @@ class commit {
   }
 
   status load(page_id id, page_ref& out) {
-    if (auto s = pg_.load_node(id, page_count_, verify_, true, true, out); !s.ok()) return s;
-    pins_.push_back(out);  // items view into it until the commit ends
-    return {};
+    return pg_.load_node(id, page_count_, verify_, true, true, out);
   }
 
   status page_for(page_id id, page_ref& out) {
@@ -219,7 +229,7 @@ class commit {
         if (ops[j].put) items.push_back(new_item(ops[j]));
         ++j;
       }
-      split(std::move(items), out);
+      split(std::move(items), out, {p});
       return {};
     }
     std::vector<slot> slots;
@@ -247,12 +257,13 @@ class commit {
     std::vector<branch_item> items;
     items.reserve(slots.size());
     for (auto& sl : slots) {
+      branch_item bi{sl.key, sl.id};
       if (sl.node) {
-        if (auto s = write_node(*sl.node, sl.id); !s.ok()) return s;
+        if (auto s = write_node(*sl.node, bi); !s.ok()) return s;
       }
-      items.push_back({sl.key, sl.id});
+      items.push_back(bi);
     }
-    split(std::move(items), out);
+    split(std::move(items), out, {p});  // untouched children's keys live in p
     return {};
   }
 
@@ -270,12 +281,13 @@ class commit {
       if (auto s = take(slots[l + 1], right); !s.ok()) return s;
       if (left.leaf != right.leaf) return node_corruption(pg_.name(), slots[l].id, "leaves at different depths");
       std::vector<std::unique_ptr<fresh>> pieces;
+      left.sources.insert(left.sources.end(), right.sources.begin(), right.sources.end());
       if (left.leaf) {
         left.leaves.insert(left.leaves.end(), right.leaves.begin(), right.leaves.end());
-        split(std::move(left.leaves), pieces);
+        split(std::move(left.leaves), pieces, left.sources);
       } else {
         left.branches.insert(left.branches.end(), right.branches.begin(), right.branches.end());
-        split(std::move(left.branches), pieces);
+        split(std::move(left.branches), pieces, left.sources);
       }
       std::vector<slot> repl;
       for (auto& n : pieces) repl.push_back({n->first_key(), 0, std::move(n)});
@@ -297,6 +309,7 @@ class commit {
     if (auto s = load(sl.id, p); !s.ok()) return s;
     fl_.release_later(tx_, sl.id, 1);
     out.leaf = p.type() == page_type::leaf;
+    out.sources.push_back(p);
     for (std::size_t i = 0; i < p.count(); ++i) {
       if (out.leaf) out.leaves.push_back(leaf_item_at(p.data(), i));
       else out.branches.push_back({cell_key(p.data(), i), branch_child(p.data(), i)});
@@ -312,8 +325,10 @@ class commit {
   }
 
   template <class Item>
-  void emit(std::vector<Item>&& items, std::vector<std::unique_ptr<fresh>>& out) {
+  void emit(std::vector<Item>&& items, std::vector<std::unique_ptr<fresh>>& out,
+            const std::vector<page_ref>& sources) {
     auto f = std::make_unique<fresh>();
+    f->sources = sources;
     f->content = content_of<Item>(items);
     if constexpr (std::is_same_v<Item, leaf_item>) {
       f->leaf = true;
@@ -327,11 +342,12 @@ class commit {
 
   // Cuts items into nodes as the top comment describes.
   template <class Item>
-  void split(std::vector<Item>&& items, std::vector<std::unique_ptr<fresh>>& out) {
+  void split(std::vector<Item>&& items, std::vector<std::unique_ptr<fresh>>& out,
+             const std::vector<page_ref>& sources) {
     if (items.empty()) return;
     const std::size_t u = pg_.page_size() - k_header_size;
     if (content_of<Item>(items) <= u) {
-      emit(std::move(items), out);
+      emit(std::move(items), out, sources);
       return;
     }
     std::vector<std::size_t> cuts{0};  // piece starts
@@ -359,23 +375,28 @@ class commit {
     for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
       std::vector<Item> piece(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(cuts[c])),
                               std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(cuts[c + 1])));
-      emit(std::move(piece), out);
+      emit(std::move(piece), out, sources);
     }
   }
 
-  // Encodes a node (and the overflow runs of its new values) into new pages.
-  status write_node(fresh& f, page_id& id) {
+  // Encodes a node (and the overflow runs of its new values) into a new
+  // page; out is its entry for the parent, with the first key copied (the
+  // node's items and the pages they view are released).
+  status write_node(fresh& f, branch_item& out) {
     const std::size_t p = pg_.page_size();
     if (f.leaf) {
       for (auto& it : f.leaves) {
         if (it.spill && it.overflow == 0) it.overflow = write_run(page_type::overflow, it.value);
       }
     }
-    id = fl_.allocate(1, page_count_);
+    const page_id id = fl_.allocate(1, page_count_);
     page_ref page = page_ref::allocate(p);
     if (f.leaf) encode_leaf(page.mutable_data(), p, id, f.leaves);
     else encode_branch(page.mutable_data(), p, id, f.branches);
     stage(id, std::move(page));
+    keys_.emplace_back(f.first_key());
+    out = {keys_.back(), id};
+    f = fresh{};
     if (staged_bytes_ >= k_stage_limit) return flush_staged();
     return {};
   }
@@ -397,7 +418,7 @@ class commit {
   std::size_t min_fill_ = 0;
   std::size_t target_ = 0;
   std::int64_t delta_ = 0;
-  std::vector<page_ref> pins_;
+  std::deque<std::string> keys_;  // first keys of the nodes written (stable addresses)
   std::map<page_id, page_ref> staged_;
   std::size_t staged_bytes_ = 0;
   std::uint64_t bytes_written_ = 0;

@@ -52,7 +52,8 @@
 //
 // Free list run: header, then fixed64 n, then n fixed64 page ids in
 // ascending order: the pages free as of the commit, including those freed by
-// it (no reader survives a reopen, so all of them are reusable then).
+// it (no reader survives a reopen, so all of them are reusable then); zeros
+// pad the rest of the run. The run itself is not listed.
 //
 // Thread safety: constants and pure functions.
 #pragma once

@@ -19,12 +19,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "jadekv/core/status.hpp"
 #include "jadekv/index/bptree/format.hpp"

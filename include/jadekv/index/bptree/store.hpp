@@ -12,6 +12,14 @@
 // A crash before 3 completes leaves the previous meta the newest valid one;
 // its pages were not touched (freelist.hpp invariant 2). So recovery is
 // "newest valid meta page, then WAL replay past its flushed sequence".
+// Open first fsyncs the file and its directory: a commit whose fsync failed
+// in a previous process may still be readable, and must not be trusted (and
+// reported by flushed_sequence()) unless it is durable. A leftover
+// "data.jkb.tmp" (a creation or compaction cut short) is removed.
+//
+// compact() writes the live tree, packed, to "data.jkb.tmp", fsyncs it,
+// renames it over "data.jkb" and fsyncs the directory; cursors opened before
+// keep reading the old file through their handle.
 //
 // Thread safety (index::store contract 4): get, add_sources, throttle,
 // add_stats, check and compact may run on any thread, alongside one flush.
@@ -96,6 +104,8 @@ class store {
   ::jadekv::status compact();
   // The full consistency walk of check.hpp over the current commit.
   ::jadekv::status check() const;
+  // Adds cache_hits/misses (all files this store had), index_files,
+  // index_bytes, bytes_written (pages and metas), compactions and their bytes.
   void add_stats(::jadekv::stats& st) const;
   // Refuses later flushes and compactions; reads keep working. Idempotent.
   ::jadekv::status close();
@@ -162,7 +172,7 @@ class store {
   static ::jadekv::status create_file(io::file_system& fs, const std::filesystem::path& path, std::size_t page_size,
                                       std::string_view cmp_name);
   static ::jadekv::status read_meta(io::file& f, const std::string& name, meta& out);
-  ::jadekv::status open_file(std::size_t page_size_hint);
+  ::jadekv::status open_file();
   ::jadekv::status write_metas(pager<Cmp>& pg, const meta& m, bool both);
   ::jadekv::status compact_into(const view_t& v, const std::filesystem::path& tmp, meta& out);
 
@@ -204,6 +214,13 @@ result<std::unique_ptr<store<Cmp>>> store<Cmp>::open(std::shared_ptr<io::file_sy
   }
   if (auto s = fs->mkdir(dir); !s.ok()) return s;
   std::unique_ptr<store> st(new store(std::move(fs), dir, o, cmp));
+  std::filesystem::path tmp = st->path_;
+  tmp += ".tmp";
+  auto stale = st->fs_->exists(tmp);  // a creation or compaction a crash cut short
+  if (!stale) return stale.status();
+  if (*stale) {
+    if (auto s = st->fs_->remove(tmp); !s.ok()) return s;
+  }
   auto there = st->fs_->exists(st->path_);
   if (!there) return there.status();
   if (!*there) {
@@ -211,7 +228,7 @@ result<std::unique_ptr<store<Cmp>>> store<Cmp>::open(std::shared_ptr<io::file_sy
   } else if (auto s = st->fs_->sync_dir(dir); !s.ok()) {
     return s;  // the file may be one whose creation failed at this very step
   }
-  if (auto s = st->open_file(o.page_size); !s.ok()) return s;
+  if (auto s = st->open_file(); !s.ok()) return s;
   return st;
 }
 
@@ -256,7 +273,7 @@ template <comparator Cmp>
 }
 
 template <comparator Cmp>
-::jadekv::status store<Cmp>::open_file(std::size_t) {
+::jadekv::status store<Cmp>::open_file() {
   auto reader = fs_->open(path_, io::open_mode::read_only);
   if (!reader) return reader.status();
   auto writer = fs_->open(path_, io::open_mode::read_write);
