@@ -7,7 +7,10 @@
 //            memory:rbtree/striped     rbtree    striped<16>
 //            memory:hash/striped       hash      striped<16>
 //            memory:skiplist/single    skiplist  single      (one thread)
-//   preset   memkv, striped_kv         (presets.hpp, as shipped)
+//   lsm      lsm, lsm:skiplist/striped, lsm:tiered  (jadekv_lsm_engines.cpp)
+//   bptree   bptree, bptree:skiplist/striped        (jadekv_bptree_engines.cpp)
+//   preset   memkv, striped_kv         (presets.hpp, as shipped; lsm_db and
+//            bptree_db are the lsm and bptree family defaults)
 //
 // On-disk index families register from their own files (one translation unit
 // per family keeps each compile small). --engine=memory --memtable=all picks
@@ -40,6 +43,8 @@ void register_jadekv_engines(registry& r) {
   add_memory<kv::memtable::skiplist<>, kv::concurrency::single<>>(r, "skiplist", "single", false);
   r.add(jadekv_entry<kv::memkv>("memkv", "preset", "", "", false, 0, "preset memkv"));
   r.add(jadekv_entry<kv::striped_kv>("striped_kv", "preset", "", "", false, 0, "preset striped_kv"));
+  register_jadekv_lsm_engines(r);
+  register_jadekv_bptree_engines(r);
 }
 
 }  // namespace bench

@@ -43,7 +43,11 @@ class registry {
 // Registers RocksDB, LevelDB and LMDB, those this build found (peer_engines.cpp).
 void register_peer_engines(registry& r);
 
-// Registers the jadekv presets and compositions (jadekv_engines.cpp).
+// Registers the jadekv presets and compositions: the memory family and the
+// presets (jadekv_engines.cpp), which calls the on-disk families' own
+// registrations (jadekv_lsm_engines.cpp, jadekv_bptree_engines.cpp).
 void register_jadekv_engines(registry& r);
+void register_jadekv_lsm_engines(registry& r);
+void register_jadekv_bptree_engines(registry& r);
 
 }  // namespace bench
