@@ -9,8 +9,10 @@
 //            memory:skiplist/single    skiplist  single      (one thread)
 //   lsm      lsm, lsm:skiplist/striped, lsm:tiered  (jadekv_lsm_engines.cpp)
 //   bptree   bptree, bptree:skiplist/striped        (jadekv_bptree_engines.cpp)
-//   preset   memkv, striped_kv         (presets.hpp, as shipped; lsm_db and
-//            bptree_db are the lsm and bptree family defaults)
+//   preset   memkv, striped_kv, cache_kv, single_kv  (presets.hpp, as
+//            shipped: cache_kv and single_kv log nothing, so they sit outside
+//            the WAL-on rule of a comparison; lsm_db and bptree_db are the lsm
+//            and bptree family defaults)
 //
 // On-disk index families register from their own files (one translation unit
 // per family keeps each compile small). --engine=memory --memtable=all picks
@@ -43,6 +45,9 @@ void register_jadekv_engines(registry& r) {
   add_memory<kv::memtable::skiplist<>, kv::concurrency::single<>>(r, "skiplist", "single", false);
   r.add(jadekv_entry<kv::memkv>("memkv", "preset", "", "", false, 0, "preset memkv"));
   r.add(jadekv_entry<kv::striped_kv>("striped_kv", "preset", "", "", false, 0, "preset striped_kv"));
+  r.add(jadekv_entry<kv::cache_kv>("cache_kv", "preset", "", "", false, 0, "preset cache_kv (no WAL: nothing on disk)"));
+  r.add(jadekv_entry<kv::single_kv>("single_kv", "preset", "", "", false, 1,
+                                    "preset single_kv (no WAL: nothing on disk; one thread)"));
   register_jadekv_lsm_engines(r);
   register_jadekv_bptree_engines(r);
 }
