@@ -11,8 +11,8 @@
 //   bptree   bptree, bptree:skiplist/striped        (jadekv_bptree_engines.cpp)
 //   preset   memkv, striped_kv, cache_kv, single_kv  (presets.hpp, as
 //            shipped: cache_kv and single_kv log nothing, so they sit outside
-//            the WAL-on rule of a comparison; lsm_db and bptree_db are the lsm
-//            and bptree family defaults)
+//            the WAL-on rule of a comparison; lsm_db and bptree_db register
+//            with their families and are the lsm and bptree defaults)
 //
 // On-disk index families register from their own files (one translation unit
 // per family keeps each compile small). --engine=memory --memtable=all picks

@@ -3,6 +3,7 @@
 //   lsm                       skiplist + wal + lsm<leveled> + lock_free (= preset lsm_db)
 //   lsm:skiplist/striped      skiplist + wal + lsm<leveled> + striped<16>
 //   lsm:tiered                skiplist + wal + lsm<tiered>  + lock_free
+//   lsm_db                    the preset, under its own name (family preset)
 #include <jadekv/jadekv.hpp>
 
 #include "jadekv_adapter.hpp"
@@ -14,6 +15,7 @@ void register_jadekv_lsm_engines(registry& r) {
   namespace kv = ::jadekv;
   r.add(jadekv_entry<kv::lsm_db>("lsm", "lsm", "skiplist", "lock_free", true, 0,
                                  "skiplist + wal + lsm<leveled> + lock_free (lsm_db)"));
+  r.add(jadekv_entry<kv::lsm_db>("lsm_db", "preset", "", "", false, 0, "preset lsm_db"));
   using striped = kv::engine<kv::memtable::skiplist<>, kv::persist::wal<>, kv::index::lsm<>, kv::concurrency::striped<>>;
   r.add(jadekv_entry<striped>("lsm:skiplist/striped", "lsm", "skiplist", "striped", false, 0,
                               "skiplist + wal + lsm<leveled> + striped"));
