@@ -4,7 +4,7 @@
 //   P  persist      persist::none<>, wal<>, snapshot<>, snapshot<wal<>>
 //   I  index        index::memory<>, or an on-disk index (index::durable:
 //                   index::lsm<>, index::bptree<>) that takes flushed memtables
-//   C  concurrency  concurrency::single<>, striped<N>, lock_free<>
+//   C  concurrency  concurrency::single<>, striped<N>, lock_free<>, mvcc<>
 //
 // The composition is validated once (detail/composition.hpp); an invalid one
 // fails to compile with one message naming the rule it breaks.
@@ -31,6 +31,17 @@
 // never in neither. At open the store comes first; log replay skips every
 // entry the store already holds (seq <= store.flushed_sequence()).
 //
+// With concurrency::mvcc the engine also offers snapshot() and begin()
+// (concurrency/mvcc.hpp). A snapshot takes its sequence number, the memtable
+// pointers and the store's pinned view under the view lock, so no rotation
+// or flush falls between them. A transaction commits under the exclusive
+// writer gate: with no write in flight, every version newer than its
+// snapshot is visible to the validation that precedes its batch. Over
+// index::memory the memtable set is collected instead of flushed: when it
+// has grown by memtable_bytes (and doubled since the last collection) a
+// writer copies the newest version of each key into a fresh set under the
+// exclusive gate; snapshots and iterators keep the old set alive.
+//
 // Invariants:
 //   1. Sequence numbers are dense: batch k holds [first_k, first_k + count_k).
 //   2. visible() <= last assigned; every entry with seq <= visible() is in the
@@ -41,6 +52,7 @@
 //      one while it does waits for the flush (counted as a stall).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -56,12 +68,14 @@
 #include <vector>
 
 #include "jadekv/concurrency/detail/counter.hpp"
+#include "jadekv/concurrency/detail/snapshot_list.hpp"
 #include "jadekv/concurrency/detail/visible_sequence.hpp"
 #include "jadekv/core/options.hpp"
 #include "jadekv/core/read_options.hpp"
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/stats.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/core/tx_options.hpp"
 #include "jadekv/core/write_batch.hpp"
 #include "jadekv/db_iterator.hpp"
 #include "jadekv/detail/composition.hpp"
@@ -73,6 +87,8 @@
 #include "jadekv/io/posix_fs.hpp"
 #include "jadekv/persist/directory_lock.hpp"
 #include "jadekv/persist/none.hpp"
+#include "jadekv/snapshot.hpp"
+#include "jadekv/transaction.hpp"
 
 namespace jadekv::inline v0 {
 
@@ -152,8 +168,20 @@ class engine {
   // Same, into out (reusing its capacity); out is untouched unless ok.
   status get(std::string_view key, std::string& out, const read_options& ro = {}) const;
 
-  // An iterator over the data as of now. REQUIRES: destroyed before close().
+  // An iterator over the data as of now (or as of ro.snapshot).
+  // REQUIRES: destroyed before close().
   iterator_type iterator(const read_options& ro = {}) const;
+
+  // A pinned view for read_options.snapshot (mvcc engines). An empty handle
+  // when the engine is closed.
+  ::jadekv::snapshot snapshot() const
+    requires C::snapshots;
+  // An optimistic transaction reading from a new snapshot (mvcc engines).
+  transaction<engine> begin(const tx_options& to = {})
+    requires C::snapshots
+  {
+    return transaction<engine>(*this, snapshot(), to);
+  }
 
   // Makes the memtable durable elsewhere where the composition can (a
   // checkpoint for snapshot policies); ok as a no-op where it means nothing.
@@ -177,14 +205,26 @@ class engine {
   static constexpr bool k_durable = I::on_disk;
   static constexpr bool k_needs_dir = k_logs || k_durable;
   static constexpr bool k_checkpoints = persist::checkpointing<P>;
+  static constexpr bool k_snapshots = C::snapshots;
+  // index::memory under mvcc: old versions are collected by copying.
+  static constexpr bool k_collects = k_snapshots && !k_durable;
+  // The active memtable set may be replaced while readers run.
+  static constexpr bool k_swaps_mem = k_durable || k_collects;
 
   using tables_type = typename C::template tables<M>;
   using store_type = typename detail::store_of<I, comparator_type>::type;
   using counter = concurrency::detail::counter<k_thread_safe>;
-  using gate_type = std::conditional_t<k_thread_safe && (k_checkpoints || k_durable), std::shared_mutex,
-                                       ::jadekv::detail::no_lock>;
-  // Guards the memtable pointers against rotation and the flush thread.
-  using view_lock_type = std::conditional_t<k_durable, std::shared_mutex, ::jadekv::detail::no_lock>;
+  using gate_type = std::conditional_t<k_thread_safe && (k_checkpoints || k_durable || k_snapshots),
+                                       std::shared_mutex, ::jadekv::detail::no_lock>;
+  // Guards the memtable pointers against rotation, collection and the flush thread.
+  using view_lock_type = std::conditional_t<k_swaps_mem, std::shared_mutex, ::jadekv::detail::no_lock>;
+  using write_set = typename transaction<engine>::write_set;
+
+  // What a snapshot pins: the memtable sets and the store's view at its sequence.
+  struct read_view {
+    std::shared_ptr<tables_type> mem, imm;
+    std::shared_ptr<const void> store;
+  };
 
   // The immutable memtable waiting for (or in) its flush.
   struct flush_job {
@@ -227,6 +267,12 @@ class engine {
     mutable gate_type gate;
     bool closed = false;
     counter puts, erases, batches, gets, get_hits, iterators, user_bytes;
+    // mvcc: live snapshots; shared with the handles, which may outlive the engine.
+    std::shared_ptr<concurrency::detail::snapshot_list> snapshots =
+        std::make_shared<concurrency::detail::snapshot_list>();
+    // index::memory under mvcc: the next collection once usage passes this.
+    std::size_t collect_at = memtable_bytes;
+    std::uint64_t collections = 0;
 
     // The flush thread (durable indexes). flush_mu guards the fields below it.
     std::thread flusher;
@@ -245,7 +291,22 @@ class engine {
   static iterator_type error_iterator(status s, const read_options& ro) {
     return iterator_type(std::make_unique<detail::error_iterator>(std::move(s)), comparator_type{}, 0, ro);
   }
+  friend class transaction<engine>;
+
+  const comparator_type& comparator() const noexcept { return s_->cmp; }
   status apply(write_batch& b, const write_options& wo);
+  status apply_locked(write_batch& b, const write_options& wo, bool& full);
+  status after_write(bool full);
+  status get_at(const detail::snapshot_state& snap, std::string_view key, std::string& out,
+                const read_options& ro) const;
+  result<const detail::snapshot_state*> snapshot_of(const read_options& ro) const;
+  bool changed_since(std::string_view key, const detail::snapshot_state& snap) const;
+  bool range_changed_since(const detail::key_range& r, const detail::snapshot_state& snap) const;
+  status commit_transaction(const ::jadekv::snapshot& snap, bool serializable, const write_set& writes,
+                            const std::vector<std::string>& reads, const std::vector<detail::key_range>& ranges,
+                            write_batch& b, const write_options& wo);
+  status maybe_collect();
+  void collect_locked();
   status apply_one(value_kind kind, std::string_view key, std::string_view value, const write_options& wo);
   status checkpoint_locked();
   status maybe_checkpoint();
@@ -255,7 +316,7 @@ class engine {
   status wait_for_flush();
   static void flush_loop_of(state& st);
   static status flush_tables(store_type& store, const tables_type& t, const comparator_type& cmp,
-                             sequence_number last);
+                             sequence_number last, sequence_number oldest);
 
   std::unique_ptr<state> s_;
 };
@@ -317,7 +378,7 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
       // A log longer than the memtable budget is flushed as it is replayed;
       // its segments are released by the first flush after open.
       if (st.mem_full()) {
-        if (auto f = flush_tables(*st.store, *st.mem, st.cmp, replayed); !f.ok()) return f;
+        if (auto f = flush_tables(*st.store, *st.mem, st.cmp, replayed, replayed); !f.ok()) return f;
         st.mem = st.new_tables();
         ++st.flushes;
       }
@@ -356,7 +417,7 @@ template <class M, class P, class I, class C>
 status engine<M, P, I, C>::apply_one(value_kind kind, std::string_view key, std::string_view value,
                                      const write_options& wo) {
   if (auto s = check_open(); !s.ok()) return s;
-  if constexpr (k_logs || k_durable) {
+  if constexpr (k_logs || k_durable || k_snapshots) {
     thread_local write_batch b;  // reused: a put costs no allocation once warm
     b.clear();
     if (kind == value_kind::put) b.put(key, value);
@@ -375,39 +436,58 @@ status engine<M, P, I, C>::apply_one(value_kind kind, std::string_view key, std:
 
 template <class M, class P, class I, class C>
 status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo) {
-  const std::uint32_t n = b.count();
-  if (n == 0) return {};
+  if (b.count() == 0) return {};
   if constexpr (k_durable) {
     if (auto s = s_->store->throttle(); !s.ok()) return s;
   }
   bool full = false;
   {
     std::shared_lock gate(s_->gate);
-    if constexpr (k_logs) {
-      if (auto s = s_->persist.append(b, wo); !s.ok()) return s;
-    } else {
-      (void)wo;
-      b.set_sequence(take_sequences(n));
-    }
-    const sequence_number first = b.sequence();
-    sequence_number seq = first;
-    std::uint64_t puts = 0, bytes = 0;
-    tables_type& mem = *s_->mem;  // stable: rotation takes the gate exclusively
-    auto s = b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
-      mem.insert(seq++, kind, key, value);
-      puts += kind == value_kind::put ? 1 : 0;
-      bytes += key.size() + value.size();
-    });
-    // b was built by write_batch's own encoder or checked by its decoder.
-    if (!s.ok()) detail::contract_violation("engine::write: a write_batch failed to decode");
-    s_->visible.template publish<k_thread_safe>(first, first + n - 1);
-    s_->puts.add(puts);
-    s_->erases.add(n - puts);
-    s_->user_bytes.add(bytes);
-    if constexpr (k_durable) full = s_->mem_full();  // mem is stable only under the gate
+    if (auto s = apply_locked(b, wo, full); !s.ok()) return s;
   }
+  return after_write(full);
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::apply_locked(write_batch& b, const write_options& wo, bool& full) {
+  // The gate is held (shared by writers, exclusively by a committing transaction).
+  const std::uint32_t n = b.count();
+  if constexpr (k_logs) {
+    if (auto s = s_->persist.append(b, wo); !s.ok()) return s;
+  } else {
+    (void)wo;
+    b.set_sequence(take_sequences(n));
+  }
+  const sequence_number first = b.sequence();
+  sequence_number seq = first;
+  std::uint64_t puts = 0, bytes = 0;
+  tables_type& mem = *s_->mem;  // stable: rotation and collection take the gate exclusively
+  auto s = b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
+    mem.insert(seq++, kind, key, value);
+    puts += kind == value_kind::put ? 1 : 0;
+    bytes += key.size() + value.size();
+  });
+  // b was built by write_batch's own encoder or checked by its decoder.
+  if (!s.ok()) detail::contract_violation("engine::write: a write_batch failed to decode");
+  s_->visible.template publish<k_thread_safe>(first, first + n - 1);
+  s_->puts.add(puts);
+  s_->erases.add(n - puts);
+  s_->user_bytes.add(bytes);
+  if constexpr (k_durable) full = s_->mem_full();  // mem is stable only under the gate
+  else if constexpr (k_collects) full = s_->mem->memory_usage() >= s_->collect_at + s_->empty_bytes;
+  return {};
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::after_write(bool full) {
   if constexpr (k_durable) return full ? maybe_rotate() : status{};
-  else return maybe_checkpoint();
+  else {
+    if constexpr (k_collects) {
+      if (full)
+        if (auto s = maybe_collect(); !s.ok()) return s;
+    }
+    return maybe_checkpoint();
+  }
 }
 
 template <class M, class P, class I, class C>
@@ -430,8 +510,12 @@ status engine<M, P, I, C>::write(write_batch& b, const write_options& wo) {
 template <class M, class P, class I, class C>
 status engine<M, P, I, C>::get(std::string_view key, std::string& out, const read_options& ro) const {
   if (auto s = check_open(); !s.ok()) return s;
-  if (ro.snapshot != nullptr)
-    return status::invalid_argument("read_options.snapshot needs an engine with concurrency::mvcc");
+  if (ro.snapshot != nullptr) {
+    auto snap = snapshot_of(ro);
+    if (!snap) return snap.status();
+    s_->gets.add();
+    return get_at(**snap, key, out, ro);
+  }
   s_->gets.add();
   const sequence_number at = s_->visible.load();
   {
@@ -466,8 +550,21 @@ result<std::string> engine<M, P, I, C>::get(std::string_view key, const read_opt
 template <class M, class P, class I, class C>
 auto engine<M, P, I, C>::iterator(const read_options& ro) const -> iterator_type {
   if (auto s = check_open(); !s.ok()) return error_iterator(std::move(s), ro);
-  if (ro.snapshot != nullptr)
-    return error_iterator(status::invalid_argument("read_options.snapshot needs an engine with concurrency::mvcc"), ro);
+  if (ro.snapshot != nullptr) {
+    auto snap = snapshot_of(ro);
+    if (!snap) return error_iterator(snap.status(), ro);
+    s_->iterators.add();
+    const detail::snapshot_state& st = **snap;
+    const auto& v = *static_cast<const read_view*>(st.pin.get());
+    std::vector<std::unique_ptr<detail::internal_iterator>> sources;
+    v.mem->add_sources(sources);
+    if (v.imm) v.imm->add_sources(sources);
+    if constexpr (k_durable) s_->store->add_sources(sources, ro, v.store);
+    std::unique_ptr<detail::internal_iterator> in;
+    if (sources.size() == 1) in = std::move(sources.front());
+    else in = std::make_unique<detail::merging_iterator<comparator_type>>(s_->cmp, std::move(sources));
+    return iterator_type(std::move(in), s_->cmp, st.seq, ro, ro.snapshot->state_);
+  }
   s_->iterators.add();
   // Read sequence first: a memtable that sorts a snapshot when its cursor is
   // made then holds every entry this sequence covers (published = inserted).
@@ -477,6 +574,7 @@ auto engine<M, P, I, C>::iterator(const read_options& ro) const -> iterator_type
   {
     std::shared_lock view(s_->view);
     s_->mem->add_sources(sources);
+    if constexpr (k_collects) pin = s_->mem;  // kept alive past a collection
     if constexpr (k_durable) {
       // The iterator keeps both memtables alive past rotation and flush.
       auto tables = std::make_shared<std::pair<std::shared_ptr<tables_type>, std::shared_ptr<tables_type>>>(
@@ -490,6 +588,187 @@ auto engine<M, P, I, C>::iterator(const read_options& ro) const -> iterator_type
   if (sources.size() == 1) in = std::move(sources.front());
   else in = std::make_unique<detail::merging_iterator<comparator_type>>(s_->cmp, std::move(sources));
   return iterator_type(std::move(in), s_->cmp, read_seq, ro, std::move(pin));
+}
+
+template <class M, class P, class I, class C>
+::jadekv::snapshot engine<M, P, I, C>::snapshot() const
+  requires C::snapshots
+{
+  if (!is_open()) return {};
+  auto view = std::make_shared<read_view>();
+  std::shared_ptr<detail::snapshot_state> st;
+  {
+    // Under the view lock no rotation or collection swaps a memtable set,
+    // and a flush that lands meanwhile holds only entries <= the sequence
+    // read here (its memtable was rotated before we took the lock).
+    std::shared_lock lock(s_->view);
+    const sequence_number seq = s_->snapshots->acquire([&] { return s_->visible.load(); });
+    st = std::make_shared<detail::snapshot_state>(seq, s_.get(), s_->snapshots);
+    view->mem = s_->mem;
+    if constexpr (k_durable) {
+      view->imm = s_->imm.tables;
+      view->store = s_->store->pin();
+    }
+  }
+  st->pin = std::move(view);
+  return ::jadekv::snapshot(std::move(st));
+}
+
+template <class M, class P, class I, class C>
+result<const detail::snapshot_state*> engine<M, P, I, C>::snapshot_of(const read_options& ro) const {
+  if constexpr (!k_snapshots) {
+    (void)ro;
+    return status::invalid_argument("read_options.snapshot needs an engine with concurrency::mvcc");
+  } else {
+    const detail::snapshot_state* st = ro.snapshot->state_.get();
+    if (st == nullptr) return status::invalid_argument("read_options.snapshot is an empty (released) snapshot");
+    if (st->owner != s_.get()) return status::invalid_argument("read_options.snapshot belongs to another engine");
+    return st;
+  }
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::get_at(const detail::snapshot_state& snap, std::string_view key, std::string& out,
+                                  const read_options& ro) const {
+  const auto& v = *static_cast<const read_view*>(snap.pin.get());
+  memtable::lookup l = v.mem->get(key, snap.seq);
+  if (l.is_absent() && v.imm) l = v.imm->get(key, snap.seq);
+  if (l.is_erased()) return status::not_found();
+  if (l.is_found()) {
+    s_->get_hits.add();
+    out.assign(l.value);
+    return {};
+  }
+  if constexpr (k_durable) {
+    auto s = s_->store->get(key, snap.seq, out, ro, v.store);
+    if (s.ok()) s_->get_hits.add();
+    return s;
+  } else {
+    return status::not_found();
+  }
+}
+
+template <class M, class P, class I, class C>
+bool engine<M, P, I, C>::changed_since(std::string_view key, const detail::snapshot_state& snap) const {
+  // The gate is held exclusively: every assigned sequence number is visible.
+  memtable::lookup l;
+  {
+    std::shared_lock view(s_->view);
+    l = s_->mem->get(key, k_max_sequence);
+    if constexpr (k_durable) {
+      if (l.is_absent() && s_->imm.tables) l = s_->imm.tables->get(key, k_max_sequence);
+    }
+  }
+  if (!l.is_absent()) return l.seq > snap.seq;
+  if constexpr (k_durable) {
+    if (s_->store->flushed_sequence() <= snap.seq) return false;  // every newer version is in a memtable
+    std::vector<std::unique_ptr<detail::internal_iterator>> sources;
+    s_->store->add_sources(sources, read_options{});
+    detail::merging_iterator<comparator_type> in(s_->cmp, std::move(sources));
+    in.seek(key, k_max_sequence);
+    if (!in.status().ok()) return true;  // unknown: refuse rather than risk a lost update
+    if (in.valid() && s_->cmp.compare(in.user_key(), key) == 0) return in.seq() > snap.seq;
+    // Absent now. A store that drops erased keys (bptree) leaves no version
+    // to compare: the key changed if the snapshot saw it.
+    std::string v;
+    const status was = get_at(snap, key, v, read_options{});
+    return !was.is_not_found();
+  } else {
+    return false;
+  }
+}
+
+template <class M, class P, class I, class C>
+bool engine<M, P, I, C>::range_changed_since(const detail::key_range& r, const detail::snapshot_state& snap) const {
+  // Conservative after a flush: the store may have folded newer versions
+  // into pages or tables without their history.
+  if constexpr (k_durable) {
+    if (s_->store->flushed_sequence() > snap.seq) return true;
+  }
+  std::vector<std::unique_ptr<detail::internal_iterator>> sources;
+  std::shared_ptr<tables_type> mem, imm;  // kept alive while scanned
+  {
+    std::shared_lock view(s_->view);
+    mem = s_->mem;
+    mem->add_sources(sources);
+    if constexpr (k_durable) {
+      imm = s_->imm.tables;
+      if (imm) imm->add_sources(sources);
+    }
+  }
+  detail::merging_iterator<comparator_type> in(s_->cmp, std::move(sources));
+  if (r.lower) in.seek(*r.lower, k_max_sequence);
+  else in.seek_to_first();
+  for (; in.valid(); in.next()) {
+    if (r.upper && s_->cmp.compare(in.user_key(), *r.upper) >= 0) break;
+    if (in.seq() > snap.seq) return true;
+  }
+  return false;
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::commit_transaction(const ::jadekv::snapshot& snap, bool serializable,
+                                              const write_set& writes, const std::vector<std::string>& reads,
+                                              const std::vector<detail::key_range>& ranges, write_batch& b,
+                                              const write_options& wo) {
+  if (auto s = check_open(); !s.ok()) return s;
+  const detail::snapshot_state& st = *snap.state_;
+  if (st.owner != s_.get()) return status::invalid_argument("transaction: its engine was closed and reopened");
+  if constexpr (k_durable) {
+    if (auto s = s_->store->throttle(); !s.ok()) return s;
+  }
+  bool full = false;
+  {
+    std::unique_lock gate(s_->gate);
+    for (const auto& w : writes)
+      if (changed_since(w.first, st)) return status::conflict("transaction: " + w.first + " was written since its snapshot");
+    if (serializable) {
+      for (const auto& key : reads)
+        if (changed_since(key, st)) return status::conflict("transaction: " + key + ", which it read, was written since its snapshot");
+      for (const auto& r : ranges)
+        if (range_changed_since(r, st)) return status::conflict("transaction: a range it iterated was written since its snapshot");
+    }
+    s_->batches.add();
+    if (auto s = apply_locked(b, wo, full); !s.ok()) return s;
+  }
+  return after_write(full);
+}
+
+template <class M, class P, class I, class C>
+status engine<M, P, I, C>::maybe_collect() {
+  std::unique_lock gate(s_->gate);
+  if (s_->mem->memory_usage() < s_->collect_at + s_->empty_bytes) return {};  // another writer collected
+  collect_locked();
+  return {};
+}
+
+template <class M, class P, class I, class C>
+void engine<M, P, I, C>::collect_locked() {
+  // The gate is held exclusively: every version is visible. Older versions
+  // stay in the old set, which the snapshots that can see them keep alive.
+  state& st = *s_;
+  const sequence_number oldest = st.snapshots->oldest(st.visible.load());
+  auto fresh = st.new_tables();
+  std::vector<std::unique_ptr<detail::internal_iterator>> sources;
+  st.mem->add_sources(sources);
+  detail::merging_iterator<comparator_type> in(st.cmp, std::move(sources));
+  std::string key;
+  bool have_key = false;
+  for (in.seek_to_first(); in.valid(); in.next()) {
+    if (have_key && st.cmp.compare(in.user_key(), key) == 0) continue;  // an older version
+    key.assign(in.user_key());
+    have_key = true;
+    // An erase is kept while a snapshot older than it lives: a transaction
+    // from that snapshot must see that the key changed.
+    if (in.kind() == value_kind::put || in.seq() > oldest) fresh->insert(in.seq(), in.kind(), in.user_key(), in.value());
+  }
+  {
+    std::unique_lock view(st.view);
+    st.mem = std::move(fresh);
+  }
+  const std::size_t live = st.mem->memory_usage() - std::min(st.mem->memory_usage(), st.empty_bytes);
+  st.collect_at = std::max(st.memtable_bytes, 2 * live);
+  ++st.collections;
 }
 
 template <class M, class P, class I, class C>
@@ -564,15 +843,15 @@ status engine<M, P, I, C>::rotate_locked() {
 
 template <class M, class P, class I, class C>
 status engine<M, P, I, C>::flush_tables(store_type& store, const tables_type& t, const comparator_type& cmp,
-                                        sequence_number last) {
+                                        sequence_number last, sequence_number oldest) {
   std::vector<std::unique_ptr<detail::internal_iterator>> sources;
   t.add_sources(sources);
   std::unique_ptr<detail::internal_iterator> in;
   if (sources.size() == 1) in = std::move(sources.front());
   else in = std::make_unique<detail::merging_iterator<comparator_type>>(cmp, std::move(sources));
-  // Non-mvcc readers read the newest data; an iterator made earlier pins the
-  // memtable it read, so no flushed reader needs a shadowed version.
-  return store.flush(*in, last, last);
+  // Non-snapshot readers read the newest data (an iterator made earlier pins
+  // the memtable it read); `oldest` is older only while an mvcc snapshot lives.
+  return store.flush(*in, last, oldest);
 }
 
 template <class M, class P, class I, class C>
@@ -586,7 +865,10 @@ void engine<M, P, I, C>::flush_loop_of(state& st) {
     if (!has_work()) return;
     const flush_job job = st.imm;  // set before flush_pending; stable until we clear it
     fl.unlock();
-    status s = flush_tables(*st.store, *job.tables, st.cmp, job.last);
+    // Under the snapshot list's lock: a snapshot taken later reads at
+    // >= job.last, where nothing this flush drops is visible.
+    const sequence_number oldest = k_snapshots ? st.snapshots->oldest(job.last) : job.last;
+    status s = flush_tables(*st.store, *job.tables, st.cmp, job.last, oldest);
     if (s.ok()) s = st.persist.release_segments_before(job.segment);
     if (s.ok()) {
       std::unique_lock view(st.view);

@@ -92,16 +92,28 @@ struct map_index {
       return flushed_;
     }
 
-    kv::status get(std::string_view key, kv::sequence_number at, std::string& out, const kv::read_options&) const {
-      std::shared_ptr<const map_type> m = current();
-      auto it = m->find(std::string(key));
-      if (it == m->end() || it->second.seq > at) return kv::status::not_found();
+    kv::status get(std::string_view key, kv::sequence_number at, std::string& out, const kv::read_options& ro) const {
+      return get(key, at, out, ro, pin());
+    }
+
+    void add_sources(std::vector<std::unique_ptr<kv::detail::internal_iterator>>& out, const kv::read_options& ro) const {
+      add_sources(out, ro, pin());
+    }
+
+    // index::snapshot_store: a snapshot pins the map it was taken at (one
+    // version per key is kept, so reading a newer map could miss its version).
+    std::shared_ptr<const void> pin() const { return current(); }
+    kv::status get(std::string_view key, kv::sequence_number at, std::string& out, const kv::read_options&,
+                   const std::shared_ptr<const void>& view) const {
+      const auto& m = *static_cast<const map_type*>(view.get());
+      auto it = m.find(std::string(key));
+      if (it == m.end() || it->second.seq > at) return kv::status::not_found();
       out = it->second.value;
       return {};
     }
-
-    void add_sources(std::vector<std::unique_ptr<kv::detail::internal_iterator>>& out, const kv::read_options&) const {
-      out.push_back(std::make_unique<cursor>(current(), cmp_));
+    void add_sources(std::vector<std::unique_ptr<kv::detail::internal_iterator>>& out, const kv::read_options&,
+                     const std::shared_ptr<const void>& view) const {
+      out.push_back(std::make_unique<cursor>(std::static_pointer_cast<const map_type>(view), cmp_));
     }
 
     kv::status throttle() { return {}; }

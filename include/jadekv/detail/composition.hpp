@@ -24,12 +24,19 @@ constexpr bool store_models_seam() {
                         typename M::comparator_type>;
 }
 
+// Snapshots over an on-disk index need a store that can pin a view.
+template <class M, class I, class C>
+constexpr bool store_serves_snapshots() {
+  if constexpr (!I::on_disk || !C::snapshots || !store_models_seam<M, I>()) return true;
+  else return index::snapshot_store<typename I::template store<typename M::comparator_type>>;
+}
+
 template <class M, class P, class I, class C>
 constexpr bool is_valid_composition() {
   if constexpr (!memtable::table<M> || !persist::policy<P> || !index::policy<I> || !concurrency::policy<C>) return false;
   else
     return (!C::needs_concurrent_insert || memtable::concurrent_insert<M>) && store_models_seam<M, I>() &&
-           (!I::on_disk || !persist::checkpointing<P>);
+           (!I::on_disk || !persist::checkpointing<P>) && store_serves_snapshots<M, I, C>();
 }
 
 template <class M, class P, class I, class C>
@@ -52,15 +59,16 @@ struct composition {
   static constexpr bool concurrency_ok = concurrency::policy<C>;
   static_assert(concurrency_ok,
                 "jadekv::engine<M, P, I, C>: C must be a concurrency policy (model jadekv::concurrency::policy) "
-                "such as concurrency::single<>, striped<N> or lock_free<>");
+                "such as concurrency::single<>, striped<N>, lock_free<> or mvcc<>");
 
   static constexpr bool lock_free_ok = [] {
     if constexpr (memtable_ok && concurrency_ok) return !C::needs_concurrent_insert || memtable::concurrent_insert<M>;
     else return true;
   }();
   static_assert(lock_free_ok,
-                "concurrency::lock_free needs a memtable with lock-free inserts (memtable::concurrent_insert); "
-                "memtable::rbtree and memtable::hash have none - use memtable::skiplist, or concurrency::striped<N>");
+                "concurrency::lock_free and concurrency::mvcc need a memtable with lock-free inserts "
+                "(memtable::concurrent_insert); memtable::rbtree and memtable::hash have none - use "
+                "memtable::skiplist, or concurrency::striped<N>");
 
   static constexpr bool store_ok = [] {
     if constexpr (memtable_ok && index_ok) return store_models_seam<M, I>();
@@ -79,8 +87,17 @@ struct composition {
                 "persist::snapshot dumps the whole store, but an on-disk index (index::lsm, index::bptree) keeps "
                 "flushed data in its own files - use persist::wal<> (or persist::none<>) with an on-disk index");
 
-  static constexpr bool valid =
-      memtable_ok && persist_ok && index_ok && concurrency_ok && lock_free_ok && store_ok && snapshot_ok;
+  static constexpr bool snapshot_store_ok = [] {
+    if constexpr (memtable_ok && index_ok && concurrency_ok) return store_serves_snapshots<M, I, C>();
+    else return true;
+  }();
+  static_assert(snapshot_store_ok,
+                "concurrency::mvcc over an on-disk index needs its store to model jadekv::index::snapshot_store "
+                "(pin(), and get/add_sources through a pinned view) - index::lsm and index::bptree do; or use "
+                "concurrency::lock_free");
+
+  static constexpr bool valid = memtable_ok && persist_ok && index_ok && concurrency_ok && lock_free_ok && store_ok &&
+                                snapshot_ok && snapshot_store_ok;
   static_assert(valid == is_valid_composition<M, P, I, C>(), "jadekv internal: composition rules disagree");
 };
 

@@ -86,6 +86,25 @@ concept store = requires(S& s, const S& cs, std::shared_ptr<io::file_system> fs,
   { s.close() } -> std::same_as<status>;
 };
 
+// index::snapshot_store: what an engine with concurrency::mvcc also needs.
+//
+//   v = st->pin();                         // the store as of now, for a snapshot
+//   st->get(key, at, out, ro, v); st->add_sources(sources, ro, v);
+//
+// A store that keeps one version per key pins the state pin() saw (and must
+// not reuse what that state reads until the pointer is released). A store
+// that keeps every version newer than the `oldest` of its last flush may
+// return an empty pointer and read its current state: the engine registers a
+// snapshot before any flush that could drop a version the snapshot sees.
+template <class S>
+concept snapshot_store = requires(const S& cs, std::string_view key, sequence_number seq, std::string& out,
+                                  const read_options& ro, const std::shared_ptr<const void>& view,
+                                  std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources) {
+  { cs.pin() } -> std::same_as<std::shared_ptr<const void>>;
+  { cs.get(key, seq, out, ro, view) } -> std::same_as<status>;
+  cs.add_sources(sources, ro, view);
+};
+
 // An index whose store<Cmp> models index::store (checked for the engine's Cmp
 // by detail/composition.hpp).
 template <class I>

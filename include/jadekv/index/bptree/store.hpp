@@ -29,10 +29,9 @@
 //
 // Versions: the tree keeps only the newest version of each key (the entry
 // a flush sees first for it), with its sequence number in the leaf cell;
-// an erase removes the key. This is exact for engines whose `oldest` equals
-// `last` (no snapshots). MVCC over bptree will need leaves to keep the
-// versions newer than the oldest snapshot (the leaf cell flags reserve a bit
-// for erased versions).
+// an erase removes the key. Snapshots (concurrency::mvcc) do not need older
+// versions in the tree: a snapshot pins the commit it was taken at (pin()),
+// whose pages stay unreused until it is released, and reads through it.
 //
 // Errors: a commit that fails before its meta write is rolled back in
 // memory (the free list as it was) and may be retried. A failure while
@@ -95,6 +94,13 @@ class store {
   // Appends a cursor over the current commit.
   void add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
                    const read_options& ro) const;
+  // index::snapshot_store: the current commit, pinned (its pages are not
+  // reused while the pointer lives); get and add_sources read through it.
+  std::shared_ptr<const void> pin() const { return current(); }
+  ::jadekv::status get(std::string_view key, sequence_number at, std::string& out, const read_options& ro,
+                       const std::shared_ptr<const void>& view) const;
+  void add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
+                   const read_options& ro, const std::shared_ptr<const void>& view) const;
   // Never slows writers (a flush is one commit); returns a sticky error.
   ::jadekv::status throttle();
   // Commits the newest entry of every key in entries, and `last` as the
@@ -311,14 +317,27 @@ template <comparator Cmp>
 template <comparator Cmp>
 ::jadekv::status store<Cmp>::get(std::string_view key, sequence_number at, std::string& out,
                                  const read_options& ro) const {
-  const auto v = current();
-  return find(*v, cmp_, key, at, out, read_flags{opt_.verify_checksums && ro.verify_checksums, ro.fill_cache});
+  return get(key, at, out, ro, current());
+}
+
+template <comparator Cmp>
+::jadekv::status store<Cmp>::get(std::string_view key, sequence_number at, std::string& out, const read_options& ro,
+                                 const std::shared_ptr<const void>& view) const {
+  const auto& v = *static_cast<const view_t*>(view.get());
+  return find(v, cmp_, key, at, out, read_flags{opt_.verify_checksums && ro.verify_checksums, ro.fill_cache});
 }
 
 template <comparator Cmp>
 void store<Cmp>::add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
                              const read_options& ro) const {
-  sources.push_back(std::make_unique<cursor<Cmp>>(current(), cmp_, ro.lower_bound, ro.upper_bound,
+  add_sources(sources, ro, current());
+}
+
+template <comparator Cmp>
+void store<Cmp>::add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
+                             const read_options& ro, const std::shared_ptr<const void>& view) const {
+  sources.push_back(std::make_unique<cursor<Cmp>>(std::static_pointer_cast<const view_t>(view), cmp_, ro.lower_bound,
+                                                  ro.upper_bound,
                                                   read_flags{opt_.verify_checksums && ro.verify_checksums,
                                                              ro.fill_cache}));
 }

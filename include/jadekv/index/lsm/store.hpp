@@ -115,6 +115,19 @@ class store {
   // Appends one cursor per level-0 table and one per non-empty deeper level.
   void add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
                    const read_options& ro) const;
+  // index::snapshot_store: no pin is needed. Flushes and compactions keep
+  // every version newer than the `oldest` of the last flush, and a snapshot
+  // is registered before any flush that could drop what it sees; so reading
+  // the current version as of the snapshot's sequence is exact.
+  std::shared_ptr<const void> pin() const { return {}; }
+  ::jadekv::status get(std::string_view key, sequence_number at, std::string& out, const read_options& ro,
+                       const std::shared_ptr<const void>&) const {
+    return get(key, at, out, ro);
+  }
+  void add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources, const read_options& ro,
+                   const std::shared_ptr<const void>&) const {
+    add_sources(sources, ro);
+  }
   // Called before each write: sleeps ~1 ms while level 0 is at the slowdown
   // trigger, blocks while it is at the stop trigger; the sticky error if any.
   ::jadekv::status throttle();
