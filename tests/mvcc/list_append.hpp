@@ -21,6 +21,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <latch>
 #include <optional>
 #include <random>
 #include <string>
@@ -57,6 +58,9 @@ struct run_options {
   std::uint64_t seed = 1;
   jadekv::isolation isolation = jadekv::isolation::snapshot;
   unsigned max_appends_per_key = 32;
+  // Yield the CPU between micro-ops, so that transactions interleave even
+  // when threads outnumber cores and a time slice would fit many of them.
+  bool yield_between_ops = true;
 };
 
 struct run_result {
@@ -143,6 +147,7 @@ transaction run_transaction(DB& db, const run_options& opt, std::uint64_t id, co
   auto tx = db.begin(jadekv::tx_options{.read_only = read_only, .isolation = opt.isolation});
 
   for (const planned_op& p : plan) {
+    if (opt.yield_between_ops) std::this_thread::yield();
     const key_id k = p.kind == op_kind::append ? slots.for_append(p.slot) : slots.for_read(p.slot);
     const std::string name = key_name(k);
     jadekv::result<std::string> got = tx.get(name);
@@ -188,6 +193,8 @@ template <transactional_store DB>
 run_result run_list_append(DB& db, const run_options& opt) {
   detail::key_slots slots(opt.keys, opt.max_appends_per_key);
   std::vector<history> parts(opt.threads);
+  // Short transactions finish before the next thread starts unless all start together.
+  std::latch start(opt.threads);
   std::vector<std::thread> workers;
   workers.reserve(opt.threads);
   for (unsigned thread = 0; thread < opt.threads; ++thread) {
@@ -198,6 +205,7 @@ run_result run_list_append(DB& db, const run_options& opt) {
       std::bernoulli_distribution is_append(0.5);
       element next_element = thread + 1;
       std::vector<detail::planned_op> plan;
+      start.arrive_and_wait();
       for (unsigned i = 0; i < opt.txns_per_thread; ++i) {
         plan.resize(op_count(rng));
         for (auto& p : plan) p = {is_append(rng) ? op_kind::append : op_kind::read, slot(rng)};
