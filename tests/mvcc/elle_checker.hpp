@@ -49,7 +49,8 @@ enum class anomaly_kind : std::uint8_t {
   g1a,                 // a committed transaction read an element of an aborted one
   g1b,                 // a read ended in an element its writer later followed with another
   incompatible_order,  // two reads of a key are not prefixes of one order
-  lost_update,         // two committed transactions appended to the same read list of a key
+  lost_update,         // two committed transactions appended to the same read list of a key: as
+                       // appends are read-modify-writes (see list_append.hpp), one overwrote the other
   g0,                  // cycle of ww edges
   g1c,                 // cycle of ww and wr edges, at least one wr
   g_single,            // cycle with exactly one rw edge (read skew)

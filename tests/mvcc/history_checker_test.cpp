@@ -57,6 +57,8 @@ TEST_CASE("a serial history with reads of own writes has no anomaly") {
   const elle::check_report r = expect_only(h, {});
   CHECK(r.committed == 3);
   CHECK(r.edges > 0);
+  CHECK(elle::check({}).anomalies.empty());
+  CHECK(elle::check({}).committed == 0);
 }
 
 TEST_CASE("G0: two transactions order their appends oppositely on two keys") {
