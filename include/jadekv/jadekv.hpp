@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jadekv/concurrency/lock_free.hpp"
+#include "jadekv/concurrency/mvcc.hpp"
 #include "jadekv/concurrency/single.hpp"
 #include "jadekv/concurrency/striped.hpp"
 #include "jadekv/core/arena.hpp"
@@ -15,6 +16,7 @@
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/stats.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/core/tx_options.hpp"
 #include "jadekv/core/write_batch.hpp"
 #include "jadekv/engine.hpp"
 #include "jadekv/index/bptree.hpp"
@@ -33,3 +35,6 @@
 #include "jadekv/persist/snapshot.hpp"
 #include "jadekv/persist/wal.hpp"
 #include "jadekv/presets.hpp"
+#include "jadekv/snapshot.hpp"
+#include "jadekv/transaction.hpp"
+#include "jadekv/transaction_iterator.hpp"

@@ -4,6 +4,10 @@
 //   lsm_db          LevelDB's shape: logged writes into a lock-free skiplist,
 //                   flushed into an LSM tree with leveled compaction; any
 //                   number of threads, readers never wait for writers.
+//   mvcc_db         lsm_db with snapshots and optimistic transactions
+//                   (Badger's shape): readers never wait, writers commit
+//                   transactions validated at snapshot or serializable
+//                   isolation.
 //   bptree_db       LotusDB's shape: the same front end, flushed into a paged
 //                   copy-on-write B+tree; reads cost one tree descent.
 //   memkv           a durable in-memory store: every write logged (kill -9
@@ -17,6 +21,7 @@
 #pragma once
 
 #include "jadekv/concurrency/lock_free.hpp"
+#include "jadekv/concurrency/mvcc.hpp"
 #include "jadekv/concurrency/single.hpp"
 #include "jadekv/concurrency/striped.hpp"
 #include "jadekv/engine.hpp"
@@ -32,6 +37,7 @@
 namespace jadekv::inline v0 {
 
 using lsm_db = engine<memtable::skiplist<>, persist::wal<>, index::lsm<>, concurrency::lock_free<>>;
+using mvcc_db = engine<memtable::skiplist<>, persist::wal<>, index::lsm<>, concurrency::mvcc<>>;
 using bptree_db = engine<memtable::skiplist<>, persist::wal<>, index::bptree<>, concurrency::lock_free<>>;
 using memkv = engine<memtable::skiplist<>, persist::snapshot<persist::wal<>>, index::memory<>, concurrency::lock_free<>>;
 using cache_kv = engine<memtable::skiplist<>, persist::none<>, index::memory<>, concurrency::lock_free<>>;

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include <jadekv/concurrency/lock_free.hpp>
+#include <jadekv/concurrency/mvcc.hpp>
 #include <jadekv/concurrency/single.hpp>
 #include <jadekv/concurrency/striped.hpp>
 #include <jadekv/detail/composition.hpp>
@@ -31,7 +32,8 @@ using persists = std::tuple<kv::persist::none<>, kv::persist::wal<>, kv::persist
                             kv::persist::snapshot<kv::persist::wal<>>>;
 using indexes = std::tuple<kv::index::memory<>, kv::index::lsm<>, kv::index::bptree<>>;
 // striped<4>: few shards so keys of a small test spread over all of them.
-using concurrencies = std::tuple<kv::concurrency::single<>, kv::concurrency::striped<4>, kv::concurrency::lock_free<>>;
+using concurrencies = std::tuple<kv::concurrency::single<>, kv::concurrency::striped<4>, kv::concurrency::lock_free<>,
+                                 kv::concurrency::mvcc<>>;
 
 template <class... Ts>
 using cat_t = decltype(std::tuple_cat(std::declval<Ts>()...));
@@ -68,6 +70,14 @@ struct slice<Tuple, Begin, End, std::index_sequence<I...>> {
   using type = std::tuple<std::tuple_element_t<Begin + I, Tuple>...>;
 };
 
+// The compositions of a tuple whose concurrency policy offers snapshots.
+template <class Tuple>
+struct with_snapshots;
+template <class... Es>
+struct with_snapshots<std::tuple<Es...>> {
+  using type = cat_t<std::conditional_t<Es::concurrency_type::snapshots, std::tuple<Es>, std::tuple<>>...>;
+};
+
 // Shard `s` of `n`: an even split of all_valid.
 template <std::size_t S, std::size_t N>
 using shard_t = typename slice<all_valid, std::tuple_size_v<all_valid> * S / N,
@@ -95,5 +105,6 @@ template <> constexpr const char* spell<kv::index::bptree<>>() { return "jadekv:
 template <> constexpr const char* spell<kv::concurrency::single<>>() { return "jadekv::concurrency::single<>"; }
 template <> constexpr const char* spell<kv::concurrency::striped<4>>() { return "jadekv::concurrency::striped<4>"; }
 template <> constexpr const char* spell<kv::concurrency::lock_free<>>() { return "jadekv::concurrency::lock_free<>"; }
+template <> constexpr const char* spell<kv::concurrency::mvcc<>>() { return "jadekv::concurrency::mvcc<>"; }
 
 }  // namespace conformance

@@ -54,6 +54,10 @@ struct harness {
       if constexpr (requires { o.memtable.arena_shards; }) o.memtable.arena_shards = 1;
       if constexpr (requires { o.memtable.initial_buckets; }) o.memtable.initial_buckets = 16;
       shrink(o.index);
+    } else if constexpr (E::concurrency_type::snapshots) {
+      // The memory index under mvcc collects old versions as it grows by this.
+      o.memtable_bytes = 16 << 10;
+      if constexpr (requires { o.memtable.arena_block_size; }) o.memtable.arena_block_size = 1 << 10;
     }
     return o;
   }

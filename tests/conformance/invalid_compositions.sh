@@ -11,7 +11,7 @@ set -euo pipefail
 root=$1; lister=$2; cxx=${CXX:-c++}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-lock_free_rule='concurrency::lock_free needs a memtable with lock-free inserts'
+lock_free_rule='concurrency::lock_free and concurrency::mvcc need a memtable with lock-free inserts'
 snapshot_rule='persist::snapshot dumps the whole store'
 cases=()   # "expected message fragment|type"
 declare -A seen
@@ -32,18 +32,31 @@ cases+=("I must be an index policy|jadekv::engine<$m, $p, double, $c>")
 cases+=("C must be a concurrency policy|jadekv::engine<$m, $p, $i, jadekv::memtable::rbtree<>>")
 cases+=("N shards must be between 1 and 4096|jadekv::engine<$m, $p, $i, jadekv::concurrency::striped<0>>")
 cases+=("must provide I::store<Cmp> modelling|jadekv::engine<$m, $p, no_store_index, $c>")
+cases+=("concurrency::mvcc over an on-disk index needs|jadekv::engine<$m, $p, no_pin_index, jadekv::concurrency::mvcc<>>")
 
 pass=0; fail=0; n=0
 for entry in "${cases[@]}"; do
   want=${entry%%|*}; type=${entry#*|}; n=$((n + 1))
   cat > "$tmp/case$n.cpp" <<CPP
 #include <jadekv/jadekv.hpp>
+#include "map_store.hpp"
 #include <string>
 #include <string_view>
 struct no_store_index {  // claims files but offers no store
   struct options {};
   static constexpr std::string_view name = "none";
   static constexpr bool on_disk = true;
+};
+struct no_pin_index {  // a store that cannot pin a view for snapshots
+  struct options {};
+  static constexpr std::string_view name = "no_pin";
+  static constexpr bool on_disk = true;
+  template <class Cmp>
+  struct store : conformance::map_index::store<Cmp> {
+    static jadekv::result<std::unique_ptr<store>> open(std::shared_ptr<jadekv::io::file_system>,
+                                                       const std::filesystem::path&, const options&, const Cmp&);
+    void pin() const = delete;
+  };
 };
 using db_t = $type;
 int main() {
@@ -52,7 +65,7 @@ int main() {
   return r ? 0 : 1;
 }
 CPP
-  if $cxx -std=c++20 -fsyntax-only -I"$root/include" "$tmp/case$n.cpp" > "$tmp/out$n" 2>&1; then
+  if $cxx -std=c++20 -fsyntax-only -I"$root/include" -I"$root/tests/conformance" "$tmp/case$n.cpp" > "$tmp/out$n" 2>&1; then
     echo "FAIL (compiled) $type"; fail=$((fail + 1)); continue
   fi
   first=$(grep -m1 -E 'error' "$tmp/out$n" || true)
