@@ -50,6 +50,7 @@ void register_jadekv_engines(registry& r) {
                                     "preset single_kv (no WAL: nothing on disk; one thread)"));
   register_jadekv_lsm_engines(r);
   register_jadekv_bptree_engines(r);
+  register_jadekv_mvcc_engines(r);
 }
 
 }  // namespace bench

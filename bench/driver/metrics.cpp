@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -89,6 +90,12 @@ std::uint64_t process_cpu_micros() {
     return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(t.tv_usec);
   };
   return us(ru.ru_utime) + us(ru.ru_stime);
+}
+
+std::uint64_t thread_cpu_micros() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
 }
 
 std::uint64_t settle(engine& e, int quiet_ms, int max_ms) {

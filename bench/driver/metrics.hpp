@@ -47,6 +47,8 @@ dir_usage measure_dir(const std::filesystem::path& dir);
 
 // User + system CPU time of the whole process (every thread), in microseconds.
 std::uint64_t process_cpu_micros();
+// CPU time of the calling thread, microseconds.
+std::uint64_t thread_cpu_micros();
 
 // syncfs(2) on the filesystem holding `dir`: writes back every dirty page, so
 // the next workload starts without the last one's writeback.

@@ -49,5 +49,6 @@ void register_peer_engines(registry& r);
 void register_jadekv_engines(registry& r);
 void register_jadekv_lsm_engines(registry& r);
 void register_jadekv_bptree_engines(registry& r);
+void register_jadekv_mvcc_engines(registry& r);
 
 }  // namespace bench

@@ -1,6 +1,7 @@
 // runner: see runner.hpp.
 #include "runner.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <latch>
@@ -33,6 +34,7 @@ timed_run run_threads(engine& eng, const workload_def& w, const workload_context
   std::vector<clock_type::time_point> ends(static_cast<std::size_t>(n));
   std::vector<std::string> errors(static_cast<std::size_t>(n));
   std::latch ready(n), go(1);
+  std::atomic<int> readers_left{n};
   std::vector<std::thread> threads;
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
@@ -49,6 +51,7 @@ timed_run run_threads(engine& eng, const workload_def& w, const workload_context
       ready.count_down();
       go.wait();
       const auto t0 = clock_type::now();
+      const std::uint64_t cpu0 = thread_cpu_micros();
       if (s) {
         try {
           w.body(ctx, *s, *env, stats[u]);
@@ -57,9 +60,32 @@ timed_run run_threads(engine& eng, const workload_def& w, const workload_context
           errors[u] = e.what();
         }
       }
+      stats[u].cpu_micros = thread_cpu_micros() - cpu0;
+      readers_left.fetch_sub(1);
       ends[u] = clock_type::now();
       seconds[u] = std::chrono::duration<double>(ends[u] - t0).count();
       s.reset();
+    });
+  }
+  std::uint64_t writer_puts = 0;
+  std::string writer_error;
+  std::thread writer;
+  if (w.background_writer) {
+    writer = std::thread([&] {
+      try {
+        thread_env env(ctx, n);
+        const auto s = eng.new_session();
+        go.wait();
+        while (readers_left.load() > 0) {
+          const std::uint64_t k = env.r.uniform(ctx.f.num);
+          s->put(env.keys.key(k), env.values.next());
+          ctx.live.insert(k);
+          ++writer_puts;
+        }
+        s->finish();
+      } catch (const std::exception& e) {
+        writer_error = e.what();
+      }
     });
   }
   ready.wait();
@@ -67,6 +93,7 @@ timed_run run_threads(engine& eng, const workload_def& w, const workload_context
   const auto start = clock_type::now();
   go.count_down();
   for (auto& t : threads) t.join();
+  if (writer.joinable()) writer.join();
   timed_run r;
   r.cpu_seconds = static_cast<double>(process_cpu_micros() - cpu0) / 1e6;
   clock_type::time_point end = start;
@@ -77,11 +104,14 @@ timed_run run_threads(engine& eng, const workload_def& w, const workload_context
     t.found += stats[i].found;
     t.user_write_bytes += stats[i].user_write_bytes;
     for (std::size_t k = 0; k < t.counts.size(); ++k) t.counts[k] += stats[i].counts[k];
+    t.cpu_micros += stats[i].cpu_micros;
     r.thread_seconds += seconds[i];
     end = std::max(end, ends[i]);
     if (r.error.empty() && !errors[i].empty()) r.error = concat({"thread ", std::to_string(i), ": ", errors[i]});
   }
   r.seconds = std::chrono::duration<double>(end - start).count();
+  r.total.writer_puts = writer_puts;
+  if (r.error.empty() && !writer_error.empty()) r.error = "writer: " + writer_error;
   return r;
 }
 
@@ -129,9 +159,16 @@ std::string make_note(const workload_def& w, const thread_stats& t, std::vector<
     return note;
   }
   if (w.reports_found) {
-    char buf[80];
-    std::snprintf(buf, sizeof buf, "(%llu of %llu found)", static_cast<unsigned long long>(t.found),
-                  static_cast<unsigned long long>(t.ops));
+    char buf[160];
+    if (w.background_writer)
+      std::snprintf(buf, sizeof buf, "(%llu of %llu found; writer %llu puts; readers' CPU %.3f micros/op)",
+                    static_cast<unsigned long long>(t.found), static_cast<unsigned long long>(t.ops),
+                    static_cast<unsigned long long>(t.writer_puts),
+                    t.ops ? static_cast<double>(t.cpu_micros) / static_cast<double>(t.ops) : 0.0);
+    else
+      std::snprintf(buf, sizeof buf, "(%llu of %llu found; readers' CPU %.3f micros/op)",
+                    static_cast<unsigned long long>(t.found), static_cast<unsigned long long>(t.ops),
+                    t.ops ? static_cast<double>(t.cpu_micros) / static_cast<double>(t.ops) : 0.0);
     note = buf;
   }
   return note;

@@ -63,6 +63,8 @@ inline constexpr std::array<std::string_view, static_cast<std::size_t>(op_kind::
 
 struct thread_stats {
   std::uint64_t ops = 0, bytes = 0, found = 0, user_write_bytes = 0;
+  std::uint64_t cpu_micros = 0;    // CPU time of the threads running the body
+  std::uint64_t writer_puts = 0;   // background_writer's puts
   std::array<std::uint64_t, static_cast<std::size_t>(op_kind::count)> counts{};
   void count(op_kind k, std::uint64_t n = 1) noexcept { counts[static_cast<std::size_t>(k)] += n; }
 };
@@ -88,6 +90,9 @@ struct workload_def {
   bool reports_found = false;  // the line says how many reads found their key
   void (*prepare)(const workload_context&, thread_env&) = nullptr;  // untimed, per thread
   void (*body)(const workload_context&, session&, thread_env&, thread_stats&) = nullptr;
+  // One more thread overwrites random keys until the --threads bodies end
+  // (db_bench's readwhilewriting); its puts are not counted as ops.
+  bool background_writer = false;
 };
 
 // Every workload, db_bench's then YCSB's.

@@ -15,6 +15,9 @@
 //   seekrandom    reads times: a new cursor, seek to a random key, read the
 //                 entry found there (found when it is the key sought)
 //   deleterandom  num erases of random keys in [0, num)
+//   readwhilewriting  readrandom on --threads threads while one more thread
+//                 overwrites random keys without pause (not counted); the
+//                 line adds the writer's puts and the readers' CPU time per op
 //   flush         moves memtables to the on-disk index (one call, timed)
 //   compact       full manual compaction (one call, timed)
 // With --threads=N each thread runs the whole workload on its own stream (as
@@ -141,6 +144,8 @@ std::vector<workload_def> db_bench_workloads() {
       {"fillsync", "num/1000 synced puts of random keys into an empty database", kind::threads, true, true, false,
        nullptr, fill_sync},
       {"readrandom", "reads gets of random keys", kind::threads, false, false, true, nullptr, read_random},
+      {"readwhilewriting", "readrandom while one more thread overwrites random keys", kind::threads, false, false,
+       true, nullptr, read_random, true},
       {"readmissing", "reads gets of absent keys", kind::threads, false, false, true, nullptr, read_missing},
       {"readseq", "a forward scan of reads entries", kind::threads, false, false, false, nullptr,
        read_sequential<true>},
