@@ -82,6 +82,8 @@ const std::vector<flag_def>& definitions() {
        [](flags& f, std::string_view v) { return parse_size(v, f.cache_size) && f.cache_size > 0; }},
       {"bloom_bits", "bloom filter bits per key where engines have filters; 0: none (default 10)", false,
        [](flags& f, std::string_view v) { return parse_int(v, f.bloom_bits) && f.bloom_bits >= 0; }},
+      {"writer_rate", "readwhilewriting: puts per second of the background writer; 0: as fast as it can (default 0)",
+       false, [](flags& f, std::string_view v) { return parse_size(v, f.writer_rate); }},
       {"distribution", "YCSB request distribution: zipfian (D: latest) or uniform (default zipfian)", false,
        [](flags& f, std::string_view v) { f.distribution = std::string(v); return v == "zipfian" || v == "uniform"; }},
       {"ycsb_records", "records ycsb_load inserts (default: num)", false,

@@ -25,6 +25,7 @@ struct flags {
   std::uint64_t write_buffer_size = std::uint64_t{64} << 20;
   std::uint64_t cache_size = std::uint64_t{8} << 20;
   int bloom_bits = 10;
+  std::uint64_t writer_rate = 0;           // readwhilewriting: the writer's puts per second; 0: no limit
   std::string distribution = "zipfian";    // YCSB request distribution: zipfian | uniform
   std::int64_t ycsb_records = -1;          // < 0: num
   std::int64_t ycsb_ops = -1;              // < 0: num

@@ -231,6 +231,9 @@ void print_settings(const flags& f, const run_info& info) {
   std::printf("Cache:          %s block cache / buffer pool, every engine that has one\n",
               format_bytes(f.cache_size).c_str());
   std::printf("Bloom filter:   %s\n", f.bloom_bits > 0 ? (std::to_string(f.bloom_bits) + " bits/key where the engine has filters").c_str() : "off");
+  if (f.writer_rate > 0)
+    std::printf("Writer rate:    %llu puts/s (readwhilewriting's background writer)\n",
+                static_cast<unsigned long long>(f.writer_rate));
   std::printf("Compression:    off, every engine\n");
   std::printf("WAL:            on; sync off except fillsync\n");
   std::printf("Measurement:    each engine in its own process%s; after each workload, untimed: background work\n"

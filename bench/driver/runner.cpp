@@ -76,7 +76,17 @@ timed_run run_threads(engine& eng, const workload_def& w, const workload_context
         thread_env env(ctx, n);
         const auto s = eng.new_session();
         go.wait();
+        const auto begin = clock_type::now();
         while (readers_left.load() > 0) {
+          if (ctx.f.writer_rate > 0) {
+            // Paced: the n-th put is due at n / rate seconds.
+            const auto due = begin + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(
+                                         static_cast<double>(writer_puts) / static_cast<double>(ctx.f.writer_rate)));
+            if (clock_type::now() < due) {
+              std::this_thread::sleep_for(std::chrono::microseconds(200));
+              continue;
+            }
+          }
           const std::uint64_t k = env.r.uniform(ctx.f.num);
           s->put(env.keys.key(k), env.values.next());
           ctx.live.insert(k);
