@@ -1,7 +1,8 @@
 // The engine's side of the on-disk index seam, tested with map_index (a user
 // index written against index::store): memtable rotation, the flush thread,
 // log segments released after a flush, replay that skips what the index
-// holds, sticky flush errors, and the conformance and model suites.
+// holds, sticky flush errors, the conformance and model suites, and mvcc
+// snapshots and transactions through a user store's pinned views.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include <jadekv/concurrency/lock_free.hpp>
+#include <jadekv/concurrency/mvcc.hpp>
 #include <jadekv/concurrency/single.hpp>
 #include <jadekv/concurrency/striped.hpp>
 #include <jadekv/engine.hpp>
@@ -24,6 +26,7 @@
 #include "harness.hpp"
 #include "map_store.hpp"
 #include "model_suite.hpp"
+#include "mvcc_model_suite.hpp"
 
 namespace {
 
@@ -51,6 +54,13 @@ std::string key_of(int i) {
 
 JADEKV_CONFORMANCE_APPLY(seam_types);
 TEST_CASE_TEMPLATE_APPLY(conformance_model, seam_types);
+
+// Snapshots and transactions over a user index: map_index pins the map a
+// snapshot was taken at (index::snapshot_store).
+static_assert(kv::index::snapshot_store<map_index::store<kv::bytewise_comparator>>);
+using mvcc_seam_types =
+    std::tuple<kv::engine<kv::memtable::skiplist<>, kv::persist::wal<>, map_index, kv::concurrency::mvcc<>>>;
+TEST_CASE_TEMPLATE_APPLY(conformance_mvcc_model, mvcc_seam_types);
 
 TEST_CASE("a full memtable is flushed, its log released, and replay skips what the index holds") {
   conformance::harness<wal_db> h;
