@@ -48,15 +48,17 @@ using invalid_cell_t =
 
 template <template <class, class, class, class> class Cell, class Ms, class Ps, class Is, class Cs>
 struct product;
+// Ordered index first: consecutive cells (and so a shard) share one index's
+// store, which is most of a shard's fixed compile cost.
 template <template <class, class, class, class> class Cell, class... Ms, class... Ps, class... Is, class... Cs>
 struct product<Cell, std::tuple<Ms...>, std::tuple<Ps...>, std::tuple<Is...>, std::tuple<Cs...>> {
-  template <class M, class P, class I>
+  template <class I, class M, class P>
   using row = cat_t<Cell<M, P, I, Cs>...>;
-  template <class M, class P>
-  using rows_i = cat_t<row<M, P, Is>...>;
-  template <class M>
-  using rows_p = cat_t<rows_i<M, Ps>...>;
-  using type = cat_t<rows_p<Ms>...>;
+  template <class I, class M>
+  using rows_p = cat_t<row<I, M, Ps>...>;
+  template <class I>
+  using rows_m = cat_t<rows_p<I, Ms>...>;
+  using type = cat_t<rows_m<Is>...>;
 };
 
 using all_valid = typename product<cell_t, memtables, persists, indexes, concurrencies>::type;
