@@ -179,7 +179,8 @@ printf '%-9s %-6s %5s %-4s  %s\n' compiler rule lines ok case
 for cxx in $compilers; do
   CXX=$cxx bash "$root/tests/conformance/invalid_compositions.sh" "${every[@]}" "$root" "$lister" |
     awk -v cxx="$cxx" '
-      /^(ok|FAIL) +first-error/ { verdict = $1; split($2, f, "="); split($3, l, "="); $1 = $2 = $3 = ""; sub(/^ +/, "")
+      /^(ok|FAIL) +first-error/ { split($2, f, "="); split($3, l, "="); $1 = $2 = $3 = ""; sub(/^ +/, "")
+                                  verdict = f[2] == "yes" && l[2] <= 20 ? "ok" : "OVER"
                                   printf "%-9s %-6s %5s %-4s  %s\n", cxx, f[2], l[2], verdict, $0; next }
       { print }' || status=1
 done
