@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "jadekv/core/options.hpp"
 #include "jadekv/core/read_options.hpp"
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
