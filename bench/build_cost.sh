@@ -175,13 +175,13 @@ every=()
 [ "$invalid" = all ] && every=(--all)
 echo
 echo "== invalid compositions (is the first error the rule's static_assert; lines of diagnostics in all, <= 20)"
-printf '%-9s %-6s %5s %-4s  %s\n' compiler rule lines ok case
+printf '%-9s %-6s %5s %-7s %s\n' compiler ours lines verdict case
 for cxx in $compilers; do
   CXX=$cxx bash "$root/tests/conformance/invalid_compositions.sh" "${every[@]}" "$root" "$lister" |
     awk -v cxx="$cxx" '
       /^(ok|FAIL) +first-error/ { split($2, f, "="); split($3, l, "="); $1 = $2 = $3 = ""; sub(/^ +/, "")
                                   verdict = f[2] == "yes" && l[2] <= 20 ? "ok" : "OVER"
-                                  printf "%-9s %-6s %5s %-4s  %s\n", cxx, f[2], l[2], verdict, $0; next }
+                                  printf "%-9s %-6s %5s %-7s %s\n", cxx, f[2], l[2], verdict, $0; next }
       { print }' || status=1
 done
 exit $status
