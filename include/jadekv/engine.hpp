@@ -94,6 +94,17 @@ namespace jadekv::inline v0 {
 
 namespace detail {
 
+// T::options, or an empty struct when T is not a policy (the composition check has fired).
+template <class T>
+struct options_of {
+  struct type {};
+};
+template <class T>
+  requires requires { typename T::options; }
+struct options_of<T> {
+  using type = typename T::options;
+};
+
 template <class M, class = void>
 struct comparator_of {
   using type = bytewise_comparator;  // only for an invalid M; the composition check has fired
@@ -113,6 +124,16 @@ struct store_of<I, Cmp, true> {
   using type = typename I::template store<Cmp>;
 };
 
+// engine<M, P, I, C>::options: the common fields, then one sub-struct per policy.
+template <class M, class P, class I, class C>
+struct engine_options_for : engine_options {
+  typename options_of<M>::type memtable{};
+  typename options_of<P>::type persist{};
+  typename options_of<I>::type index{};
+  typename options_of<C>::type concurrency{};
+  typename comparator_of<M>::type comparator{};
+};
+
 template <class P>
 inline constexpr bool is_persist_none = false;
 template <class R>
@@ -121,10 +142,7 @@ inline constexpr bool is_persist_none<persist::none<R>> = true;
 }  // namespace detail
 
 template <class M, class P, class I, class C>
-class engine {
-  using rules = detail::composition<M, P, I, C>;
-  static_assert(rules::valid, "jadekv::engine: this composition is invalid (the rule is in the error above)");
-
+class engine : detail::composition<M, P, I, C> {
  public:
   using memtable_type = M;
   using persist_type = P;
@@ -133,13 +151,7 @@ class engine {
   using comparator_type = typename detail::comparator_of<M>::type;
   using iterator_type = db_iterator<comparator_type>;
 
-  struct options : engine_options {
-    typename M::options memtable{};
-    typename P::options persist{};
-    typename I::options index{};
-    typename C::options concurrency{};
-    comparator_type comparator{};
-  };
+  using options = detail::engine_options_for<M, P, I, C>;
 
   // Opens (or creates) the engine described by opt: takes the directory lock,
   // replays what the persist policy kept, and is ready for reads and writes.
@@ -319,6 +331,45 @@ class engine {
                              sequence_number last, sequence_number oldest);
 
   std::unique_ptr<state> s_;
+};
+
+// An engine over a type that is no policy of its axis (or an on-disk index
+// without a store): the composition's static_assert is its one error. Its
+// interface is declared and never defined, so code that uses it adds no
+// errors of its own, and nothing that needs the policies' members is
+// instantiated.
+template <class M, class P, class I, class C>
+  requires(!detail::is_well_formed_composition<M, P, I, C>())
+class engine<M, P, I, C> : detail::composition<M, P, I, C> {
+ public:
+  using memtable_type = M;
+  using persist_type = P;
+  using index_type = I;
+  using concurrency_type = C;
+  using comparator_type = typename detail::comparator_of<M>::type;
+  using iterator_type = db_iterator<comparator_type>;
+
+  using options = detail::engine_options_for<M, P, I, C>;
+
+  static result<engine> open(const options& opt);
+  engine(engine&&) noexcept;
+  engine& operator=(engine&& other) noexcept;
+  ~engine();
+  status put(std::string_view key, std::string_view value, const write_options& wo = {});
+  status erase(std::string_view key, const write_options& wo = {});
+  status write(write_batch& b, const write_options& wo = {});
+  status write(write_batch&& b, const write_options& wo = {});
+  result<std::string> get(std::string_view key, const read_options& ro = {}) const;
+  status get(std::string_view key, std::string& out, const read_options& ro = {}) const;
+  iterator_type iterator(const read_options& ro = {}) const;
+  ::jadekv::snapshot snapshot() const;
+  transaction<engine> begin(const tx_options& to = {});
+  status flush();
+  status compact();
+  status checkpoint();
+  ::jadekv::stats stats() const;
+  status close();
+  bool is_open() const noexcept;
 };
 
 // ---------------------------------------------------------------------------

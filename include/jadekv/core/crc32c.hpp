@@ -34,7 +34,10 @@ inline constexpr std::uint32_t k_mask_delta = 0xa282ead8u;
 namespace detail {
 
 // tables[k][b]: CRC contribution of byte b followed by k zero bytes.
-constexpr std::array<std::array<std::uint32_t, 256>, 8> make_tables() noexcept {
+// Built at run time, once, on the portable path's first use: as a constexpr
+// table it cost every translation unit that includes this header a fifth of a
+// second of constant evaluation.
+inline std::array<std::array<std::uint32_t, 256>, 8> make_tables() noexcept {
   std::array<std::array<std::uint32_t, 256>, 8> t{};
   for (std::uint32_t b = 0; b < 256; ++b) {
     std::uint32_t c = b;
@@ -46,13 +49,16 @@ constexpr std::array<std::array<std::uint32_t, 256>, 8> make_tables() noexcept {
   return t;
 }
 
-inline constexpr auto k_tables = make_tables();
+inline const std::array<std::array<std::uint32_t, 256>, 8>& tables() noexcept {
+  static const auto t = make_tables();
+  return t;
+}
 
 }  // namespace detail
 
 // Portable CRC32C of data[0, n) continuing from `crc` (the CRC of what came before).
 inline std::uint32_t extend_portable(std::uint32_t crc, const char* data, std::size_t n) noexcept {
-  const auto& t = detail::k_tables;
+  const auto& t = detail::tables();
   auto* p = reinterpret_cast<const unsigned char*>(data);
   std::uint32_t c = ~crc;
   for (; n >= 8; n -= 8, p += 8) {

@@ -31,14 +31,25 @@ constexpr bool store_serves_snapshots() {
   else return index::snapshot_store<typename I::template store<typename M::comparator_type>>;
 }
 
+// True when every policy models its axis's concept and an on-disk index has a
+// store for the memtable's comparator: the engine can be instantiated, and
+// only the cross-policy rules below may still reject it.
+template <class M, class P, class I, class C>
+constexpr bool is_well_formed_composition() {
+  if constexpr (!memtable::table<M> || !persist::policy<P> || !index::policy<I> || !concurrency::policy<C>) return false;
+  else return store_models_seam<M, I>();
+}
+
 template <class M, class P, class I, class C>
 constexpr bool is_valid_composition() {
-  if constexpr (!memtable::table<M> || !persist::policy<P> || !index::policy<I> || !concurrency::policy<C>) return false;
+  if constexpr (!is_well_formed_composition<M, P, I, C>()) return false;
   else
-    return (!C::needs_concurrent_insert || memtable::concurrent_insert<M>) && store_models_seam<M, I>() &&
+    return (!C::needs_concurrent_insert || memtable::concurrent_insert<M>) &&
            (!I::on_disk || !persist::checkpointing<P>) && store_serves_snapshots<M, I, C>();
 }
 
+// The engine derives from it privately, so its static_asserts fire before any
+// member of the engine is declared.
 template <class M, class P, class I, class C>
 struct composition {
   static constexpr bool memtable_ok = memtable::table<M>;

@@ -219,16 +219,19 @@ struct fault_fs_holder<file_system> {
 // Everything of fault_fs that does not depend on Fs.
 class fault_fs_core : public file_system {
  public:
-  result<std::unique_ptr<file>> open(const std::filesystem::path& p, open_mode mode) override;
-  status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
-  status remove(const std::filesystem::path& p) override;
-  result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
-  status mkdir(const std::filesystem::path& p) override;
-  status sync_dir(const std::filesystem::path& dir) override;
-  result<std::uint64_t> file_size(const std::filesystem::path& p) override;
-  result<bool> exists(const std::filesystem::path& p) override;
-  status truncate(const std::filesystem::path& p, std::uint64_t n) override;
-  result<std::unique_ptr<file_lock>> lock(const std::filesystem::path& p) override;
+  // Declared inline so that no virtual is a key function: otherwise g++ emits
+  // the vtable and every override into each translation unit that includes
+  // this header, used or not.
+  inline result<std::unique_ptr<file>> open(const std::filesystem::path& p, open_mode mode) override;
+  inline status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
+  inline status remove(const std::filesystem::path& p) override;
+  inline result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
+  inline status mkdir(const std::filesystem::path& p) override;
+  inline status sync_dir(const std::filesystem::path& dir) override;
+  inline result<std::uint64_t> file_size(const std::filesystem::path& p) override;
+  inline result<bool> exists(const std::filesystem::path& p) override;
+  inline status truncate(const std::filesystem::path& p, std::uint64_t n) override;
+  inline result<std::unique_ptr<file_lock>> lock(const std::filesystem::path& p) override;
 
   // Adds a fault rule (fault_spec.hpp); rules are tried in the order added.
   void inject(fault_spec f) {

@@ -51,14 +51,17 @@ class posix_file final : public file {
   posix_file(int fd, std::filesystem::path p) noexcept : fd_(fd), path_(std::move(p)) {}
   ~posix_file() override { (void)close(); }
 
-  result<std::string_view> read_at(std::uint64_t offset, std::size_t n, char* scratch) override;
-  status append(std::string_view data) override;
-  status write_at(std::uint64_t offset, std::string_view data) override;
-  status sync() override;
-  status datasync() override;
-  result<std::uint64_t> size() override;
-  status truncate(std::uint64_t n) override;
-  status close() override;
+  // Declared inline so that no virtual is a key function: otherwise g++ emits
+  // the vtable and every override into each translation unit that includes
+  // this header, used or not.
+  inline result<std::string_view> read_at(std::uint64_t offset, std::size_t n, char* scratch) override;
+  inline status append(std::string_view data) override;
+  inline status write_at(std::uint64_t offset, std::string_view data) override;
+  inline status sync() override;
+  inline status datasync() override;
+  inline result<std::uint64_t> size() override;
+  inline status truncate(std::uint64_t n) override;
+  inline status close() override;
   const std::filesystem::path& path() const noexcept override { return path_; }
 
   // The descriptor, or -1 once closed.
@@ -88,16 +91,17 @@ class posix_lock final : public file_lock {
 
 class posix_fs final : public file_system {
  public:
-  result<std::unique_ptr<file>> open(const std::filesystem::path& p, open_mode mode) override;
-  status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
-  status remove(const std::filesystem::path& p) override;
-  result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
-  status mkdir(const std::filesystem::path& p) override;
-  status sync_dir(const std::filesystem::path& dir) override;
-  result<std::uint64_t> file_size(const std::filesystem::path& p) override;
-  result<bool> exists(const std::filesystem::path& p) override;
-  status truncate(const std::filesystem::path& p, std::uint64_t n) override;
-  result<std::unique_ptr<file_lock>> lock(const std::filesystem::path& p) override;
+  // Declared inline: no key function, so no vtable in every includer (above).
+  inline result<std::unique_ptr<file>> open(const std::filesystem::path& p, open_mode mode) override;
+  inline status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
+  inline status remove(const std::filesystem::path& p) override;
+  inline result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
+  inline status mkdir(const std::filesystem::path& p) override;
+  inline status sync_dir(const std::filesystem::path& dir) override;
+  inline result<std::uint64_t> file_size(const std::filesystem::path& p) override;
+  inline result<bool> exists(const std::filesystem::path& p) override;
+  inline status truncate(const std::filesystem::path& p, std::uint64_t n) override;
+  inline result<std::unique_ptr<file_lock>> lock(const std::filesystem::path& p) override;
 };
 
 // The process-wide posix_fs (one instance across all translation units).
