@@ -45,6 +45,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -339,7 +340,7 @@ store<Compaction, Options, Cmp>::store(private_tag, std::shared_ptr<io::file_sys
       opt_(o),
       cmp_(cmp),
       block_cache_(o.block_cache_bytes > 0 ? sst::make_block_cache(o.block_cache_bytes) : nullptr),
-      tables_(fs, dir, static_cast<std::size_t>(std::max(1, o.max_open_files)), block_cache_, cmp),
+      tables_(fs, dir, static_cast<std::size_t>(std::max(1, o.max_open_files)), block_cache_, o.map_tables, cmp),
       manifest_(std::move(m)),
       current_(std::move(r.current)),
       next_file_(r.next_file_number) {
@@ -408,11 +409,15 @@ void store<Compaction, Options, Cmp>::add_sources(
     sources.push_back(std::make_unique<pinned_iterator>(v, std::move(*it)));
   }
   for (std::size_t l = 1; l < v->levels.size(); ++l) {
-    std::vector<file_ptr> files;
-    for (const auto& f : v->levels[l])
-      if (!outside(*f)) files.push_back(f);
-    if (files.empty()) continue;
-    sources.push_back(std::make_unique<level_iterator<Cmp, table_source<Cmp>>>(v, std::move(files), &tables_, ro, cmp_));
+    // A level is sorted and disjoint, so the tables inside the bounds are one run.
+    const std::span<const file_ptr> level(v->levels[l]);
+    auto first = level.begin();
+    auto last = level.end();
+    while (first != last && outside(**first)) ++first;
+    while (last != first && outside(**(last - 1))) --last;
+    if (first == last) continue;
+    sources.push_back(
+        std::make_unique<level_iterator<Cmp, table_source<Cmp>>>(v, std::span(first, last), &tables_, ro, cmp_));
   }
 }
 
