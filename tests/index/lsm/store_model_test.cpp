@@ -142,4 +142,50 @@ TEST_CASE("lsm erases hide keys and a compaction to the bottom removes them") {
   CHECK(entries == 60);
 }
 
+TEST_CASE("lsm lookups that keep searching a table in vain merge it down; lookups it answers do not") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto opt = small_options<ix::leveled<>>();
+  opt.l0_compaction_trigger = 4;  // one level-0 table is never due by count
+  auto st = store_t<ix::leveled<>>::open(fs, k_dir, opt, cmp_t{});
+  REQUIRE(st);
+  model m;
+  kv::sequence_number seq = 0;
+  std::vector<entry> b;
+  for (int i = 0; i < 200; ++i) {
+    b.push_back({key_of(i), ++seq, kv::value_kind::put, "old" + std::to_string(i)});
+    m.put(key_of(i), seq, "old" + std::to_string(i));
+  }
+  vector_iterator all(std::move(b));
+  REQUIRE((*st)->flush(all, seq, seq).ok());
+  REQUIRE((*st)->compact().ok());  // everything in the last level
+  // A level-0 table spanning every key but holding only the two ends.
+  std::vector<entry> ends;
+  for (int i : {0, 199}) {
+    ends.push_back({key_of(i), ++seq, kv::value_kind::put, "new"});
+    m.put(key_of(i), seq, "new");
+  }
+  vector_iterator top(std::move(ends));
+  REQUIRE((*st)->flush(top, seq, seq).ok());
+  REQUIRE((*st)->wait_for_compactions().ok());
+  REQUIRE((*st)->current_version()->levels[0].size() == 1);
+  std::string out;
+  for (int n = 0; n < 300; ++n) {  // answered by the level-0 table itself: no seek is wasted
+    REQUIRE((*st)->get(key_of(n % 2 == 0 ? 0 : 199), seq, out, {}).ok());
+    CHECK(out == "new");
+  }
+  REQUIRE((*st)->wait_for_compactions().ok());
+  CHECK((*st)->current_version()->levels[0].size() == 1);
+  for (int n = 0; n < 99; ++n) REQUIRE((*st)->get(key_of(1 + n), seq, out, {}).ok());  // one short of the budget
+  REQUIRE((*st)->wait_for_compactions().ok());
+  CHECK((*st)->current_version()->levels[0].size() == 1);
+  REQUIRE((*st)->get(key_of(150), seq, out, {}).ok());  // the 100th wasted seek (the table's minimum budget)
+  CHECK(out == "old150");
+  REQUIRE((*st)->wait_for_compactions().ok());
+  const auto v = (*st)->current_version();
+  CHECK(v->levels[0].empty());
+  CHECK(!v->levels[1].empty());
+  check_all(**st, m, seq);
+  REQUIRE((*st)->check().ok());
+}
+
 }  // namespace
