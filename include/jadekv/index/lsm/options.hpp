@@ -42,6 +42,10 @@ struct lsm_options {
   int num_levels = 7;
   // Compactions check the checksum of every block they read.
   bool verify_checksums_in_compaction = true;
+  // Lookups that keep searching a table in vain before finding their key
+  // deeper get it merged down (LevelDB's seek compaction; see store.hpp), so
+  // a store that is only read settles into fewer tables per lookup.
+  bool seek_compaction = true;
   // No background compaction: only compact() merges tables, and writers are
   // never slowed or stopped for level 0 (it grows without bound).
   bool disable_auto_compactions = false;

@@ -354,10 +354,8 @@ store<Compaction, Options, Cmp>::store(private_tag, std::shared_ptr<io::file_sys
       current_(std::move(r.current)),
       next_file_(r.next_file_number) {
   flushed_.store(current_->flushed_sequence, std::memory_order_release);
-  // How old the readers are is unknown until the first flush says: until
-  // then a compaction (which lookups alone may start, see get) keeps every
-  // version, so none a reader may still ask for is lost.
-  oldest_.store(0, std::memory_order_relaxed);
+  // No reader can be older than what is already flushed when the store opens.
+  oldest_.store(current_->flushed_sequence, std::memory_order_relaxed);
 }
 
 template <class Compaction, class Options, class Cmp>
@@ -414,9 +412,9 @@ template <class Compaction, class Options, class Cmp>
 void store<Compaction, Options, Cmp>::charge_wasted_seek(const file_ptr& f, int level) const {
   // A wasted seek costs about what merging 40 KiB of the table does; one
   // per 16 KiB errs towards compacting later rather than sooner.
+  if (!opt_.seek_compaction || opt_.disable_auto_compactions) return;
   const std::uint64_t allowed = std::max<std::uint64_t>(100, f->size / (16 << 10));
   if (f->wasted_seeks.fetch_add(1, std::memory_order_relaxed) + 1 != allowed) return;  // relaxed: a counter
-  if (opt_.disable_auto_compactions) return;
   std::lock_guard g(mu_);
   if (seek_file_ != nullptr || closed_) return;  // one request at a time
   seek_file_ = f;
