@@ -5,6 +5,8 @@
 // check() passes and levels >= 1 stay disjoint.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "lsm_env.hpp"
 
 namespace {
@@ -196,6 +198,39 @@ TEST_CASE("lsm lookups that keep searching a table in vain merge it down; lookup
   CHECK(!v->levels[1].empty());
   check_all(*st, m, seq);
   REQUIRE(st->check().ok());
+}
+
+TEST_CASE("lsm a table moved down whole and merged later leaves the directory") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto opt = small_options<ix::leveled<>>();
+  opt.l0_compaction_trigger = 1;  // each flush is due at once
+  auto st = store_t<ix::leveled<>>::open(fs, k_dir, opt, cmp_t{});
+  REQUIRE(st);
+  kv::sequence_number seq = 0;
+  auto flush_range = [&](int from, int to) {
+    std::vector<entry> b;
+    for (int i = from; i < to; ++i) b.push_back({key_of(i), ++seq, kv::value_kind::put, std::string(20, 'v')});
+    vector_iterator it(std::move(b));
+    REQUIRE((*st)->flush(it, seq, seq).ok());
+    REQUIRE((*st)->wait_for_compactions().ok());
+  };
+  flush_range(0, 20);  // nothing below: moved to level 1 unchanged
+  REQUIRE((*st)->current_version()->levels[1].size() == 1);
+  const std::uint64_t moved = (*st)->current_version()->levels[1].front()->number;
+  CHECK((*st)->compactions() == 0);
+  flush_range(10, 30);  // overlaps it: merged, so its file goes
+  CHECK((*st)->compactions() >= 1);
+  std::set<std::string> named;
+  const auto v = (*st)->current_version();
+  for (const auto& level : v->levels)
+    for (const auto& f : level) named.insert(ix::lsm_detail::table_name(f->number));
+  CHECK(named.count(ix::lsm_detail::table_name(moved)) == 0);
+  auto names = fs->list(k_dir);
+  REQUIRE(names);
+  std::set<std::string> tables;
+  for (const auto& n : *names)
+    if (n.ends_with(".sst")) tables.insert(n);
+  CHECK(tables == named);
 }
 
 TEST_CASE("lsm with seek_compaction off: wasted seeks merge nothing") {

@@ -547,6 +547,12 @@ template <class Compaction, class Options, class Cmp>
   if (!s.ok()) return s;
   std::lock_guard g(mu_);
   for (const auto& [level, number] : e.deleted_files) {
+    // A table moved to another level (a trivial move) is deleted and added
+    // by the same edit: it stays, and must not enter obsolete_, where a
+    // second entry when it really goes would keep it on disk for good.
+    const bool moved = std::any_of(e.added_files.begin(), e.added_files.end(),
+                                   [&](const auto& added) { return added.second->number == number; });
+    if (moved) continue;
     for (const auto& f : base->levels[static_cast<std::size_t>(level)]) {
       if (f->number == number) obsolete_.push_back(f);
     }
@@ -674,9 +680,11 @@ void store<Compaction, Options, Cmp>::background() {
         }
       }
       while (s.ok() && !closing()) {
-        auto plan = Compaction::pick(*current_version(), opt_, cmp_, picker_);
-        if (!plan) break;
-        s = run_compaction(*plan);
+        {
+          auto plan = Compaction::pick(*current_version(), opt_, cmp_, picker_);
+          if (!plan) break;
+          s = run_compaction(*plan);
+        }  // the plan holds its inputs: gone before the purge, or they stay on disk
         if (s.ok()) purge_obsolete();
       }
       picker_.seek_file = nullptr;  // a style that ignored it must not keep its table on disk
