@@ -67,6 +67,24 @@ TEST_CASE("hardware and portable paths agree on random buffers of every length 0
   CHECK(compared == 3 * 4097);
 }
 
+TEST_CASE("hardware and portable paths agree on long buffers, around every round of three strides") {
+  if (!crc::hardware_available()) {
+    MESSAGE("no SSE4.2 on this CPU: only the portable path exists here");
+    return;
+  }
+  std::mt19937_64 rng(7);
+  std::vector<char> buf((1 << 20) + 1);
+  for (auto& c : buf) c = static_cast<char>(rng());
+  constexpr std::size_t round = 3 * crc::detail::k_stride;
+  for (std::size_t rounds = 1; rounds <= 64; rounds *= 2) {
+    for (const std::size_t len : {rounds * round - 1, rounds * round, rounds * round + 1, rounds * round + 13}) {
+      CAPTURE(len);
+      CHECK(crc::extend_hardware(0x1234u, buf.data() + 1, len) == crc::extend_portable(0x1234u, buf.data() + 1, len));
+    }
+  }
+  CHECK(crc::extend_hardware(0, buf.data(), buf.size()) == crc::extend_portable(0, buf.data(), buf.size()));
+}
+
 TEST_CASE("mask changes the value and unmask inverts it") {
   std::mt19937 rng(7);
   for (int i = 0; i < 10000; ++i) {

@@ -159,6 +159,27 @@ TEST_CASE("posix_fs: what it writes is what the kernel sees") {
         }()));
 }
 
+TEST_CASE("posix_fs: map shows the file's bytes read-only, never past its end, until close") {
+  fs_env<io::posix_fs> env;
+  auto f = env.fs->open(env / "f", open_mode::create);
+  REQUIRE(f);
+  const std::string bytes(10000, 'x');
+  REQUIRE((*f)->append(bytes + "tail").ok());
+  CHECK((*f)->map(bytes.size() + 5).empty());  // past the end: touching it would fault
+  const std::string_view all = (*f)->map(bytes.size() + 4);
+  REQUIRE(all.size() == bytes.size() + 4);
+  CHECK(all.substr(bytes.size()) == "tail");
+  CHECK(all.substr(0, bytes.size()) == bytes);
+  CHECK((*f)->map(4).data() == all.data());        // one mapping per handle: a prefix of it
+  CHECK((*f)->map(bytes.size() + 4).size() == all.size());
+  CHECK((*f)->map(0).empty());
+  REQUIRE((*f)->close().ok());
+  CHECK((*f)->map(4).empty());
+  auto g = env.fs->open(env / "f", open_mode::read_only);
+  REQUIRE(g);
+  CHECK((*g)->map(4) == "xxxx");
+}
+
 TEST_CASE("default_fs is one shared posix_fs") {
   auto a = io::default_fs();
   auto b = io::default_fs();

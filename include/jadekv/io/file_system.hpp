@@ -6,8 +6,8 @@
 // Thread safety:
 //   - A file_system may be used from many threads at once.
 //   - A file may be read (read_at, size) from many threads at once; append,
-//     write_at, truncate and close need external synchronisation with every
-//     other call on the same handle. Distinct handles need none.
+//     write_at, truncate, map and close need external synchronisation with
+//     every other call on the same handle. Distinct handles need none.
 //   - A file_lock is owned by one thread at a time.
 //
 // Invariants (every implementation; the shared test suite checks them):
@@ -76,6 +76,15 @@ class file {
   virtual status close() = 0;
   // The path the file was opened with.
   virtual const std::filesystem::path& path() const noexcept = 0;
+  // The file's first n bytes mapped read-only, for readers of a file that
+  // no longer changes (sorted tables): reads become plain memory accesses.
+  // Empty when the file system does not map files or mapping fails; the
+  // caller then uses read_at. The view lives until close() or destruction,
+  // and the file must not shrink below n bytes meanwhile.
+  virtual std::string_view map(std::uint64_t n) {
+    (void)n;
+    return {};
+  }
 };
 
 // A held lock on a path; destroying it releases the lock.

@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ class posix_file final : public file {
   inline status truncate(std::uint64_t n) override;
   inline status close() override;
   const std::filesystem::path& path() const noexcept override { return path_; }
+  std::string_view map(std::uint64_t n) override;
 
   // The descriptor, or -1 once closed.
   int native_handle() const noexcept { return fd_; }
@@ -72,6 +74,8 @@ class posix_file final : public file {
 
   int fd_;
   std::filesystem::path path_;
+  void* map_ = nullptr;  // of map_size_ bytes; one mapping per handle, released by close()
+  std::size_t map_size_ = 0;
 };
 
 class posix_lock final : public file_lock {
@@ -204,7 +208,25 @@ inline status posix_file::truncate(std::uint64_t n) {
   return {};
 }
 
+inline std::string_view posix_file::map(std::uint64_t n) {
+  if (map_ != nullptr) return n <= map_size_ ? std::string_view(static_cast<const char*>(map_), n) : std::string_view();
+  if (fd_ < 0 || n == 0 || n > std::numeric_limits<std::size_t>::max()) return {};
+  // A mapped page past the end of the file faults (SIGBUS) when touched.
+  struct stat st{};
+  if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < n) return {};
+  void* p = ::mmap(nullptr, static_cast<std::size_t>(n), PROT_READ, MAP_SHARED, fd_, 0);
+  if (p == MAP_FAILED) return {};
+  map_ = p;
+  map_size_ = static_cast<std::size_t>(n);
+  return {static_cast<const char*>(p), map_size_};
+}
+
 inline status posix_file::close() {
+  if (map_ != nullptr) {
+    ::munmap(map_, map_size_);
+    map_ = nullptr;
+    map_size_ = 0;
+  }
   if (fd_ < 0) return {};
   const int fd = fd_;
   fd_ = -1;

@@ -5,6 +5,8 @@
 // check() passes and levels >= 1 stay disjoint.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "lsm_env.hpp"
 
 namespace {
@@ -16,7 +18,11 @@ const std::filesystem::path k_dir = "/db";
 TEST_CASE_TEMPLATE("lsm store agrees with a model across flushes, compactions and reopens", Style, ix::leveled<>,
                    ix::tiered<>) {
   auto fs = std::make_shared<io::memory_fs>();
-  const auto opt = small_options<Style>();
+  auto opt = small_options<Style>();
+  // The model's reader keeps its snapshot across reopens, which no engine
+  // reader can: a store opens assuming none older than what it holds, and
+  // the lookups checking the model would then merge its versions away.
+  opt.seek_compaction = false;
   auto st = store_t<Style>::open(fs, k_dir, opt, cmp_t{});
   REQUIRE(st);
   model m;
@@ -140,6 +146,102 @@ TEST_CASE("lsm erases hide keys and a compaction to the bottom removes them") {
     CHECK(all.kind() == kv::value_kind::put);
   }
   CHECK(entries == 60);
+}
+
+// A store whose last level holds keys 0..199 and whose one level-0 table
+// holds only keys 0 and 199 (so it spans every key).
+auto store_with_sparse_top(std::shared_ptr<io::memory_fs> fs, bool seek_compaction, model& m, kv::sequence_number& seq) {
+  auto opt = small_options<ix::leveled<>>();
+  opt.l0_compaction_trigger = 4;  // one level-0 table is never due by count
+  opt.seek_compaction = seek_compaction;
+  auto st = store_t<ix::leveled<>>::open(fs, k_dir, opt, cmp_t{});
+  REQUIRE(st);
+  std::vector<entry> b;
+  for (int i = 0; i < 200; ++i) {
+    b.push_back({key_of(i), ++seq, kv::value_kind::put, "old" + std::to_string(i)});
+    m.put(key_of(i), seq, "old" + std::to_string(i));
+  }
+  vector_iterator all(std::move(b));
+  REQUIRE((*st)->flush(all, seq, seq).ok());
+  REQUIRE((*st)->compact().ok());
+  std::vector<entry> ends;
+  for (int i : {0, 199}) {
+    ends.push_back({key_of(i), ++seq, kv::value_kind::put, "new"});
+    m.put(key_of(i), seq, "new");
+  }
+  vector_iterator top(std::move(ends));
+  REQUIRE((*st)->flush(top, seq, seq).ok());
+  REQUIRE((*st)->wait_for_compactions().ok());
+  REQUIRE((*st)->current_version()->levels[0].size() == 1);
+  return std::move(*st);
+}
+
+TEST_CASE("lsm lookups that keep searching a table in vain merge it down; lookups it answers do not") {
+  model m;
+  kv::sequence_number seq = 0;
+  auto st = store_with_sparse_top(std::make_shared<io::memory_fs>(), true, m, seq);
+  std::string out;
+  for (int n = 0; n < 300; ++n) {  // answered by the level-0 table itself: no seek is wasted
+    REQUIRE(st->get(key_of(n % 2 == 0 ? 0 : 199), seq, out, {}).ok());
+    CHECK(out == "new");
+  }
+  REQUIRE(st->wait_for_compactions().ok());
+  CHECK(st->current_version()->levels[0].size() == 1);
+  for (int n = 0; n < 99; ++n) REQUIRE(st->get(key_of(1 + n), seq, out, {}).ok());  // one short of the budget
+  REQUIRE(st->wait_for_compactions().ok());
+  CHECK(st->current_version()->levels[0].size() == 1);
+  REQUIRE(st->get(key_of(150), seq, out, {}).ok());  // the 100th wasted seek (the table's minimum budget)
+  CHECK(out == "old150");
+  REQUIRE(st->wait_for_compactions().ok());
+  const auto v = st->current_version();
+  CHECK(v->levels[0].empty());
+  CHECK(!v->levels[1].empty());
+  check_all(*st, m, seq);
+  REQUIRE(st->check().ok());
+}
+
+TEST_CASE("lsm a table moved down whole and merged later leaves the directory") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto opt = small_options<ix::leveled<>>();
+  opt.l0_compaction_trigger = 1;  // each flush is due at once
+  auto st = store_t<ix::leveled<>>::open(fs, k_dir, opt, cmp_t{});
+  REQUIRE(st);
+  kv::sequence_number seq = 0;
+  auto flush_range = [&](int from, int to) {
+    std::vector<entry> b;
+    for (int i = from; i < to; ++i) b.push_back({key_of(i), ++seq, kv::value_kind::put, std::string(20, 'v')});
+    vector_iterator it(std::move(b));
+    REQUIRE((*st)->flush(it, seq, seq).ok());
+    REQUIRE((*st)->wait_for_compactions().ok());
+  };
+  flush_range(0, 20);  // nothing below: moved to level 1 unchanged
+  REQUIRE((*st)->current_version()->levels[1].size() == 1);
+  const std::uint64_t moved = (*st)->current_version()->levels[1].front()->number;
+  CHECK((*st)->compactions() == 0);
+  flush_range(10, 30);  // overlaps it: merged, so its file goes
+  CHECK((*st)->compactions() >= 1);
+  std::set<std::string> named;
+  const auto v = (*st)->current_version();
+  for (const auto& level : v->levels)
+    for (const auto& f : level) named.insert(ix::lsm_detail::table_name(f->number));
+  CHECK(named.count(ix::lsm_detail::table_name(moved)) == 0);
+  auto names = fs->list(k_dir);
+  REQUIRE(names);
+  std::set<std::string> tables;
+  for (const auto& n : *names)
+    if (n.ends_with(".sst")) tables.insert(n);
+  CHECK(tables == named);
+}
+
+TEST_CASE("lsm with seek_compaction off: wasted seeks merge nothing") {
+  model m;
+  kv::sequence_number seq = 0;
+  auto st = store_with_sparse_top(std::make_shared<io::memory_fs>(), false, m, seq);
+  std::string out;
+  for (int n = 0; n < 400; ++n) REQUIRE(st->get(key_of(1 + n % 198), seq, out, {}).ok());
+  REQUIRE(st->wait_for_compactions().ok());
+  CHECK(st->current_version()->levels[0].size() == 1);
+  check_all(*st, m, seq);
 }
 
 }  // namespace

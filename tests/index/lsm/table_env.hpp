@@ -22,6 +22,8 @@ using namespace jadekv;
 namespace sst = jadekv::index::sst;
 
 // A file whose bytes are a shared std::string; reads never take a lock.
+// With `mappable`, map() shows the string itself, as a mapping shows the
+// page cache: a later change to the bytes is seen by the mapped reader.
 class string_file final : public io::file {
  public:
   explicit string_file(std::shared_ptr<std::string> bytes, std::filesystem::path p = "mem.sst")
@@ -48,8 +50,13 @@ class string_file final : public io::file {
   }
   status close() override { return {}; }
   const std::filesystem::path& path() const noexcept override { return path_; }
+  std::string_view map(std::uint64_t n) override {
+    if (!mappable || n > bytes_->size()) return {};
+    return {bytes_->data(), static_cast<std::size_t>(n)};
+  }
 
   std::uint64_t reads = 0;
+  bool mappable = false;
 
  private:
   std::shared_ptr<std::string> bytes_;
@@ -85,11 +92,15 @@ inline std::string build_table(const std::vector<entry>& es, const sst::table_op
   return std::move(*bytes);
 }
 
+// Opens a table over a copy of bytes; `map` reads it through string_file's mapping.
 inline result<std::shared_ptr<const sst::table<>>> open_table(std::string bytes,
-                                                              std::shared_ptr<sst::block_cache> cache = nullptr) {
+                                                              std::shared_ptr<sst::block_cache> cache = nullptr,
+                                                              bool map = false) {
   auto shared = std::make_shared<std::string>(std::move(bytes));
   const std::uint64_t size = shared->size();
-  return sst::table<>::open(std::make_unique<string_file>(shared), size, {.cache = std::move(cache)});
+  auto f = std::make_unique<string_file>(shared);
+  f->mappable = map;
+  return sst::table<>::open(std::move(f), size, {.cache = std::move(cache), .map = map});
 }
 
 // The model answer: newest version of key with seq <= at among sorted entries.

@@ -368,6 +368,38 @@ TEST_CASE("table: blocks come from the cache after the first read; hits and miss
   CHECK(cache->usage() <= cache->capacity());
 }
 
+TEST_CASE("table: a mapped table answers from the mapping, without read_at or the cache; unmappable files fall back") {
+  const auto es = many_entries(2000);
+  sst::table_options o;
+  o.block_size = 1024;
+  auto bytes = std::make_shared<std::string>(build_table(es, o));
+  for (const bool mappable : {true, false}) {
+    CAPTURE(mappable);
+    auto cache = sst::make_block_cache(1 << 20, 0);
+    auto file = std::make_unique<string_file>(bytes);
+    file->mappable = mappable;
+    const string_file& raw = *file;
+    auto t = sst::table<>::open(std::move(file), bytes->size(), {.cache = cache, .map = true});
+    REQUIRE(t);
+    CHECK((*t)->mapped() == mappable);
+    const std::uint64_t reads_at_open = raw.reads;
+    std::string v;
+    sst::get_result r;
+    for (std::size_t i = 0; i < es.size(); i += 7) {
+      REQUIRE((*t)->get(es[i].key, es[i].seq, v, r).ok());
+      std::string want;
+      const auto m = model_get(es, es[i].key, es[i].seq, want);
+      CHECK(r.state == m.state);
+      CHECK(r.seq == m.seq);
+      if (m.state == sst::lookup_state::found) CHECK(v == want);
+    }
+    check_iteration(**t, es);
+    CHECK((cache->size() == 0) == mappable);
+    CHECK((raw.reads == reads_at_open) == mappable);
+    CHECK((*t)->verify().ok());
+  }
+}
+
 TEST_CASE("table: an iterator keeps its table alive") {
   const auto es = many_entries(300);
   std::unique_ptr<detail::internal_iterator> it;

@@ -51,9 +51,16 @@ struct compaction_plan {
 };
 
 // What a style may keep between picks (leveled: where each level's last
-// compaction ended, so that a level's files take turns).
+// compaction ended, so that a level's files take turns), and what the store
+// tells it about reads.
 struct picker_state {
   std::vector<std::string> compact_pointer;  // per level; an internal key, or empty
+  // A table that too many lookups searched in vain before finding their key
+  // deeper (store::get), at seek_level: merging it into the next level
+  // spares them a table. Styles that do not use it leave it; a pick that
+  // does clears it.
+  file_ptr seek_file;
+  int seek_level = 0;
 };
 
 }  // namespace jadekv::inline v0::index::lsm_detail

@@ -6,9 +6,11 @@
 // open (usually a table-cache hit), however many tables the run has, which
 // keeps a seek across many levels cheap.
 //
-// Thread safety: one thread per iterator. It holds the version it was built
-// from (so the store deletes none of its tables while it lives) and a
-// pointer to the store's table source, which must outlive it.
+// Thread safety: one thread per iterator. It views its files where they lie
+// (a level of a version, or a compaction's inputs) without copying them: it
+// holds `pin`, the version owning them, so the store deletes none of its
+// tables while it lives (with no pin, the caller keeps the files alive). It
+// points to the store's table source, which must outlive it.
 //
 // Invariants:
 //   1. The files are sorted by key and their user-key ranges are disjoint.
@@ -18,6 +20,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -36,9 +39,9 @@ namespace jadekv::inline v0::index::lsm_detail {
 template <class Cmp, class Tables>
 class level_iterator final : public ::jadekv::detail::internal_iterator {
  public:
-  level_iterator(std::shared_ptr<const void> pin, std::vector<file_ptr> files, Tables* tables, read_options ro,
-                 const Cmp& cmp)
-      : pin_(std::move(pin)), files_(std::move(files)), tables_(tables), ro_(std::move(ro)), icmp_(cmp) {}
+  level_iterator(std::shared_ptr<const void> pin, std::span<const file_ptr> files, Tables* tables,
+                 const read_options& ro, const Cmp& cmp)
+      : pin_(std::move(pin)), files_(files), tables_(tables), ro_(table_read_options(ro)), icmp_(cmp) {}
 
   bool valid() const override { return cur_ != nullptr && cur_->valid(); }
 
@@ -91,6 +94,14 @@ class level_iterator final : public ::jadekv::detail::internal_iterator {
   }
 
  private:
+  // What a table's cursor uses (bounds are the merging cursor's business).
+  static read_options table_read_options(const read_options& ro) {
+    read_options t;
+    t.verify_checksums = ro.verify_checksums;
+    t.fill_cache = ro.fill_cache;
+    return t;
+  }
+
   void close_current() {
     cur_.reset();
     index_ = files_.size();
@@ -130,7 +141,7 @@ class level_iterator final : public ::jadekv::detail::internal_iterator {
   }
 
   std::shared_ptr<const void> pin_;
-  std::vector<file_ptr> files_;
+  std::span<const file_ptr> files_;
   Tables* tables_;
   read_options ro_;
   internal_key_comparator<Cmp> icmp_;

@@ -13,6 +13,9 @@
 //   - level L: its next table in turn (round robin over the key space) plus
 //     the level L+1 tables it overlaps, merged into level L+1. A table that
 //     overlaps nothing below moves down without being rewritten.
+// When neither is due, a table that lookups keep searching in vain
+// (picker_state::seek_file, as LevelDB's allowed_seeks) is merged the same
+// way, so that a store that is only read settles into fewer tables per lookup.
 // A manual compaction merges every table into the last level.
 //
 // Costs: reads touch at most one table per level >= 1; each byte is
@@ -23,9 +26,11 @@
 // Thread safety: stateless functions over an immutable version.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "jadekv/core/internal_key.hpp"
@@ -69,8 +74,12 @@ struct leveled {
         best_score = score;
       }
     }
-    if (best < 0) return std::nullopt;
-    return plan_level(v, o, cmp, st, best);
+    if (best >= 0) return plan_level(v, o, cmp, st, best, nullptr);
+    const lsm_detail::file_ptr seek = std::exchange(st.seek_file, nullptr);
+    if (seek == nullptr || st.seek_level < 0 || st.seek_level + 1 >= n) return std::nullopt;
+    const auto& files = v.levels[static_cast<std::size_t>(st.seek_level)];
+    if (std::find(files.begin(), files.end(), seek) == files.end()) return std::nullopt;  // compacted meanwhile
+    return plan_level(v, o, cmp, st, st.seek_level, seek);
   }
 
   // Everything merged into the last level; nullopt when v holds no table.
@@ -88,16 +97,24 @@ struct leveled {
   }
 
  private:
+  // The compaction of `level` into the next; `seek` (of that level) names
+  // the table to merge for a seek-triggered one, null picks by size.
   template <class Cmp, class StoreOptions>
   static lsm_detail::compaction_plan plan_level(const lsm_detail::version& v, const StoreOptions& o, const Cmp& cmp,
-                                                lsm_detail::picker_state& st, int level) {
+                                                lsm_detail::picker_state& st, int level,
+                                                const lsm_detail::file_ptr& seek) {
     lsm_detail::compaction_plan p;
     p.output_level = level + 1;
     p.max_output_bytes = o.target_file_bytes;
     std::vector<lsm_detail::file_ptr> picked;
     if (level == 0) {
+      // Level-0 tables overlap, and a newer one must not stay above an older
+      // one that moves down: all of them go.
       picked = v.levels[0];
-      p.reason = "level 0 table count";
+      p.reason = seek ? "seeks" : "level 0 table count";
+    } else if (seek) {
+      picked.push_back(seek);
+      p.reason = "seeks";
     } else {
       const auto& files = v.levels[static_cast<std::size_t>(level)];
       const internal_key_comparator<Cmp> icmp(cmp);

@@ -23,6 +23,12 @@ struct lsm_options {
   std::size_t block_cache_bytes = 8 << 20;
   // Tables kept open (their index and filter in memory) at once.
   int max_open_files = 1000;
+  // Open tables are read through read-only mappings of their files where
+  // the file system maps them (posix_fs does; memory_fs and fault_fs do not),
+  // as LevelDB does on 64-bit hosts: a lookup then costs no syscall, copy or
+  // allocation, and the OS page cache, not block_cache_bytes, holds their
+  // data blocks (checksums are still verified on every read).
+  bool map_tables = true;
   // Compaction outputs are cut at the first key boundary past this size.
   std::size_t target_file_bytes = 2 << 20;
   // Level-0 tables (runs, for tiered) that make a compaction due, slow each
@@ -36,6 +42,10 @@ struct lsm_options {
   int num_levels = 7;
   // Compactions check the checksum of every block they read.
   bool verify_checksums_in_compaction = true;
+  // Lookups that keep searching a table in vain before finding their key
+  // deeper get it merged down (LevelDB's seek compaction; see store.hpp), so
+  // a store that is only read settles into fewer tables per lookup.
+  bool seek_compaction = true;
   // No background compaction: only compact() merges tables, and writers are
   // never slowed or stopped for level 0 (it grows without bound).
   bool disable_auto_compactions = false;

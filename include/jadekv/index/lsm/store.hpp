@@ -15,6 +15,10 @@
 //     the caller's thread. A compaction writes its outputs, fsyncs them and
 //     the directory, logs one edit (inputs deleted, outputs added) and
 //     publishes the version.
+//   - Reads steer compaction as in LevelDB: a lookup that searches a table
+//     in vain and goes on to another charges the first one a wasted seek;
+//     a table charged about once per 16 KiB it holds (at least 100 times)
+//     is handed to the style (picker_state::seek_file) to merge down.
 //   - A table leaves the directory only once no version names it: dropped
 //     tables wait in `obsolete_` until nothing but that list holds their
 //     file_meta (versions, level iterators and plans all hold file_ptrs).
@@ -45,6 +49,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -170,6 +175,8 @@ class store {
   ::jadekv::status log_and_apply(version_edit& e);
   // REQUIRES: compaction_mu_ held.
   ::jadekv::status run_compaction(const compaction_plan& p);
+  // Counts a lookup that searched f (of level) in vain before going on.
+  void charge_wasted_seek(const file_ptr& f, int level) const;
   // Removes the files of obsolete_ that nothing holds any more.
   void purge_obsolete();
   void background();
@@ -188,13 +195,16 @@ class store {
   std::unique_ptr<manifest> manifest_;  // GUARDED_BY(manifest_mu_)
 
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;   // the background thread waits for work
+  mutable std::condition_variable work_cv_;  // the background thread waits for work
   std::condition_variable state_cv_;  // throttle and wait_for_compactions wait for a new version
   version_ptr current_;               // GUARDED_BY(mu_)
   std::vector<file_ptr> obsolete_;    // GUARDED_BY(mu_)
   std::uint64_t next_file_ = 1;       // GUARDED_BY(mu_)
   ::jadekv::status bg_error_;         // GUARDED_BY(mu_)
-  bool work_pending_ = true;          // GUARDED_BY(mu_): a version was published since the last pick
+  // mutable: lookups (const) hand over a table they keep searching in vain.
+  mutable file_ptr seek_file_;        // GUARDED_BY(mu_); moved to picker_ by the background thread
+  mutable int seek_level_ = 0;        // GUARDED_BY(mu_)
+  mutable bool work_pending_ = true;  // GUARDED_BY(mu_): a version was published (or seek_file_ set) since the last pick
   bool bg_busy_ = false;              // GUARDED_BY(mu_)
   bool closed_ = false;               // GUARDED_BY(mu_)
   std::atomic<bool> closing_{false};  // read by long compactions to stop early
@@ -352,7 +362,7 @@ store<Compaction, Options, Cmp>::store(private_tag, std::shared_ptr<io::file_sys
       opt_(o),
       cmp_(cmp),
       block_cache_(o.block_cache_bytes > 0 ? sst::make_block_cache(o.block_cache_bytes) : nullptr),
-      tables_(fs, dir, static_cast<std::size_t>(std::max(1, o.max_open_files)), block_cache_, cmp),
+      tables_(fs, dir, static_cast<std::size_t>(std::max(1, o.max_open_files)), block_cache_, o.map_tables, cmp),
       manifest_(std::move(m)),
       current_(std::move(r.current)),
       next_file_(r.next_file_number) {
@@ -377,28 +387,53 @@ template <class Compaction, class Options, class Cmp>
   const version_ptr v = current_version();
   const sst::lookup_key lk(key, at);
   sst::get_result r;
-  auto probe = [&](const file_meta& f) -> ::jadekv::status {
-    auto t = tables_.find(f);
+  const file_ptr* first = nullptr;  // the first table searched, and its level
+  int first_level = 0;
+  bool went_on = false;
+  auto probe = [&](const file_ptr& f, int level) -> ::jadekv::status {
+    if (first == nullptr) {
+      first = &f;
+      first_level = level;
+    } else {
+      went_on = true;
+    }
+    auto t = tables_.find(*f);
     if (!t) return t.status();
     if (!(*t)->may_contain(lk)) return {};
     return (*t)->get(lk, out, r, ro);
   };
-  auto answer = [&]() -> ::jadekv::status {
-    return r.state == sst::lookup_state::found ? ::jadekv::status{} : ::jadekv::status::not_found();
+  auto search = [&]() -> ::jadekv::status {
+    for (const auto& f : v->levels[0]) {
+      if (cmp_.compare(key, f->smallest_user_key()) < 0 || cmp_.compare(key, f->largest_user_key()) > 0) continue;
+      if (auto s = probe(f, 0); !s.ok() || r.state != sst::lookup_state::absent) return s;
+    }
+    for (std::size_t l = 1; l < v->levels.size(); ++l) {
+      const auto& files = v->levels[l];
+      const std::size_t i = find_file(files, key, cmp_);
+      if (i == files.size() || cmp_.compare(key, files[i]->smallest_user_key()) < 0) continue;
+      if (auto s = probe(files[i], static_cast<int>(l)); !s.ok() || r.state != sst::lookup_state::absent) return s;
+    }
+    return {};
   };
-  for (const auto& f : v->levels[0]) {
-    if (cmp_.compare(key, f->smallest_user_key()) < 0 || cmp_.compare(key, f->largest_user_key()) > 0) continue;
-    if (auto s = probe(*f); !s.ok()) return s;
-    if (r.state != sst::lookup_state::absent) return answer();
-  }
-  for (std::size_t l = 1; l < v->levels.size(); ++l) {
-    const auto& files = v->levels[l];
-    const std::size_t i = find_file(files, key, cmp_);
-    if (i == files.size() || cmp_.compare(key, files[i]->smallest_user_key()) < 0) continue;
-    if (auto s = probe(*files[i]); !s.ok()) return s;
-    if (r.state != sst::lookup_state::absent) return answer();
-  }
-  return ::jadekv::status::not_found();
+  auto s = search();
+  if (went_on) charge_wasted_seek(*first, first_level);
+  if (!s.ok()) return s;
+  return r.state == sst::lookup_state::found ? ::jadekv::status{} : ::jadekv::status::not_found();
+}
+
+template <class Compaction, class Options, class Cmp>
+void store<Compaction, Options, Cmp>::charge_wasted_seek(const file_ptr& f, int level) const {
+  // A wasted seek costs about what merging 40 KiB of the table does; one
+  // per 16 KiB errs towards compacting later rather than sooner.
+  if (!opt_.seek_compaction || opt_.disable_auto_compactions) return;
+  const std::uint64_t allowed = std::max<std::uint64_t>(100, f->size / (16 << 10));
+  if (f->wasted_seeks.fetch_add(1, std::memory_order_relaxed) + 1 != allowed) return;  // relaxed: a counter
+  std::lock_guard g(mu_);
+  if (seek_file_ != nullptr || closed_) return;  // one request at a time
+  seek_file_ = f;
+  seek_level_ = level;
+  work_pending_ = true;
+  work_cv_.notify_one();
 }
 
 template <class Compaction, class Options, class Cmp>
@@ -421,11 +456,15 @@ void store<Compaction, Options, Cmp>::add_sources(
     sources.push_back(std::make_unique<pinned_iterator>(v, std::move(*it)));
   }
   for (std::size_t l = 1; l < v->levels.size(); ++l) {
-    std::vector<file_ptr> files;
-    for (const auto& f : v->levels[l])
-      if (!outside(*f)) files.push_back(f);
-    if (files.empty()) continue;
-    sources.push_back(std::make_unique<level_iterator<Cmp, table_source<Cmp>>>(v, std::move(files), &tables_, ro, cmp_));
+    // A level is sorted and disjoint, so the tables inside the bounds are one run.
+    const std::span<const file_ptr> level(v->levels[l]);
+    auto first = level.begin();
+    auto last = level.end();
+    while (first != last && outside(**first)) ++first;
+    while (last != first && outside(**(last - 1))) --last;
+    if (first == last) continue;
+    sources.push_back(
+        std::make_unique<level_iterator<Cmp, table_source<Cmp>>>(v, std::span(first, last), &tables_, ro, cmp_));
   }
 }
 
@@ -521,6 +560,12 @@ template <class Compaction, class Options, class Cmp>
   if (!s.ok()) return s;
   std::lock_guard g(mu_);
   for (const auto& [level, number] : e.deleted_files) {
+    // A table moved to another level (a trivial move) is deleted and added
+    // by the same edit: it stays, and must not enter obsolete_, where a
+    // second entry when it really goes would keep it on disk for good.
+    const bool moved = std::any_of(e.added_files.begin(), e.added_files.end(),
+                                   [&](const auto& added) { return added.second->number == number; });
+    if (moved) continue;
     for (const auto& f : base->levels[static_cast<std::size_t>(level)]) {
       if (f->number == number) obsolete_.push_back(f);
     }
@@ -640,12 +685,22 @@ void store<Compaction, Options, Cmp>::background() {
     ::jadekv::status s;
     {
       std::lock_guard c(compaction_mu_);
+      {
+        std::lock_guard g(mu_);  // lock order: compaction_mu_, then mu_
+        if (seek_file_ != nullptr) {
+          picker_.seek_file = std::exchange(seek_file_, nullptr);
+          picker_.seek_level = seek_level_;
+        }
+      }
       while (s.ok() && !closing()) {
-        auto plan = Compaction::pick(*current_version(), opt_, cmp_, picker_);
-        if (!plan) break;
-        s = run_compaction(*plan);
+        {
+          auto plan = Compaction::pick(*current_version(), opt_, cmp_, picker_);
+          if (!plan) break;
+          s = run_compaction(*plan);
+        }  // the plan holds its inputs: gone before the purge, or they stay on disk
         if (s.ok()) purge_obsolete();
       }
+      picker_.seek_file = nullptr;  // a style that ignored it must not keep its table on disk
     }
     if (!s.ok()) (void)sticky(s);
     l.lock();
@@ -733,6 +788,11 @@ template <class Compaction, class Options, class Cmp>
     state_cv_.notify_all();
   }
   if (bg_.joinable()) bg_.join();
+  {
+    std::lock_guard g(mu_);
+    seek_file_ = nullptr;  // an unserved request must not keep its table on disk
+  }
+  picker_.seek_file = nullptr;  // the background thread is gone: nothing else uses picker_
   purge_obsolete();
   ::jadekv::status s;
   {

@@ -14,6 +14,11 @@
 // search over that block's restart points and a short scan; it allocates
 // nothing but on a cache miss (and `value`'s growth).
 //
+// A table opened with `map` reads through a read-only mapping of its file
+// when the file system offers one (io::file::map), as LevelDB does on 64-bit
+// hosts: a data block is then used where it lies, with no syscall, copy,
+// allocation or cache entry, and the page cache is its only cache.
+//
 // Thread safety: a table is immutable after open; get, new_iterator, verify
 // and the accessors may run concurrently from any number of threads. An
 // iterator belongs to one thread and keeps its table open (it holds a
@@ -24,8 +29,9 @@
 //      damage is reported as corruption, never as a crash.
 //   2. With read_options::verify_checksums (the default) every data block is
 //      checked against its crc before use, also when it comes from the cache
-//      (a block cached by an unverified read is checked once, then marked):
-//      a damaged table gives corruption, never a wrong answer.
+//      (a block cached by an unverified read is checked once, then marked)
+//      and at every use of a mapped block (its pages may be read again from
+//      the disk): a damaged table gives corruption, never a wrong answer.
 //   3. A file written with another comparator (by name) fails to open with
 //      invalid_argument.
 #pragma once
@@ -74,6 +80,9 @@ struct lookup_key {
 struct table_open_options {
   // Data blocks go through this cache; null reads every block from the file.
   std::shared_ptr<block_cache> cache;
+  // Read through a mapping of the file when it can be mapped (then the cache
+  // is not used for data blocks).
+  bool map = false;
 };
 
 template <comparator Cmp = bytewise_comparator>
@@ -115,11 +124,15 @@ class table : public std::enable_shared_from_this<table<Cmp>> {
   std::uint64_t file_size() const noexcept { return file_size_; }
   std::uint64_t cache_id() const noexcept { return cache_id_; }
   std::size_t data_blocks() const noexcept { return index_.size(); }
+  bool mapped() const noexcept { return !mapped_.empty(); }
   const key_order<Cmp>& order() const noexcept { return order_; }
 
   table(private_tag, std::unique_ptr<io::file> f, std::uint64_t file_size, const table_open_options& o,
         const Cmp& cmp)
-      : file_(std::move(f)), file_size_(file_size), cache_(o.cache), cache_id_(next_table_id()), order_(cmp) {}
+      : file_(std::move(f)), file_size_(file_size), cache_(o.cache), cache_id_(next_table_id()), order_(cmp) {
+    if (o.map) mapped_ = file_->map(file_size_);
+    if (mapped_.size() != file_size_) mapped_ = {};
+  }
 
  private:
   class iterator_impl;
@@ -151,14 +164,18 @@ class table : public std::enable_shared_from_this<table<Cmp>> {
   // Reads a meta block's contents (crc checked) into out.
   ::jadekv::status read_meta(const block_handle& h, const char* what, std::string& out) const;
   ::jadekv::status load();
-  // The data block of index entry i, from the cache or the file.
-  ::jadekv::status load_block(const index_entry& e, bool verify, bool fill_cache,
-                              std::shared_ptr<const block>& out) const;
+  // The data block of index entry e, from the mapping, the cache or the
+  // file. `hold` keeps a block from the cache or the file alive while `out`
+  // is in use; a mapped block needs no holder (it lives as long as the table).
+  ::jadekv::status load_block(const index_entry& e, bool verify, bool fill_cache, std::shared_ptr<const block>& hold,
+                              block_view& out) const;
+  ::jadekv::status check_block(const index_entry& e, const char* bytes, bool verify, block_view& out) const;
   ::jadekv::status read_block(const index_entry& e, bool verify, std::shared_ptr<const block>& out) const;
   ::jadekv::status verify_data(std::size_t i, std::string& prev_key, table_properties& seen) const;
 
   std::unique_ptr<io::file> file_;
   std::uint64_t file_size_;
+  std::string_view mapped_;  // the whole file, or empty when it is read with read_at
   std::shared_ptr<block_cache> cache_;
   std::uint64_t cache_id_;
   [[no_unique_address]] key_order<Cmp> order_;
@@ -229,23 +246,23 @@ class table<Cmp>::iterator_impl final : public ::jadekv::detail::internal_iterat
       invalidate();
       return false;
     }
-    if (i != pos_ || !block_) {
-      std::shared_ptr<const block> b;
-      if (auto s = t_->load_block(t_->index_[i], verify_, fill_, b); !s.ok()) {
+    if (i != pos_ || view_.data == nullptr) {
+      block_.reset();
+      if (auto s = t_->load_block(t_->index_[i], verify_, fill_, block_, view_); !s.ok()) {
         status_ = std::move(s);
         invalidate();
         return false;
       }
-      block_ = std::move(b);
     }
     pos_ = i;
-    cur_.reset(block_->view());
+    cur_.reset(view_);
     return true;
   }
 
   void invalidate() noexcept {
     pos_ = t_->index_.size();
     block_.reset();
+    view_ = {};
     cur_.reset(block_view{});
   }
 
@@ -275,7 +292,8 @@ class table<Cmp>::iterator_impl final : public ::jadekv::detail::internal_iterat
   bool verify_;
   bool fill_;
   std::size_t pos_ = 0;
-  std::shared_ptr<const block> block_;
+  std::shared_ptr<const block> block_;  // holds view_'s bytes unless the table is mapped
+  block_view view_;                     // of block pos_; data is null when none is entered
   block_cursor cur_;
   ::jadekv::status status_;
 };
@@ -349,6 +367,13 @@ template <comparator Cmp>
 
 template <comparator Cmp>
 ::jadekv::status table<Cmp>::read_exact(std::uint64_t offset, std::size_t n, char* buf) const {
+  if (mapped()) {
+    if (offset > mapped_.size() || n > mapped_.size() - offset)
+      return ::jadekv::status::corruption("read of " + std::to_string(n) + " bytes at offset " +
+                                          std::to_string(offset) + " past the end of the table");
+    if (n != 0) std::memcpy(buf, mapped_.data() + offset, n);
+    return {};
+  }
   auto r = file_->read_at(offset, n, buf);
   if (!r) return r.status();
   if (r->size() != n)
@@ -386,26 +411,37 @@ template <comparator Cmp>
   auto buf = std::make_unique_for_overwrite<char[]>(n + k_block_trailer_size);
   if (auto s = read_exact(e.offset, n + k_block_trailer_size, buf.get()); !s.ok())
     return s.with_context("table " + file_->path().string());
-  if (verify && !block_crc_matches(buf.get(), n)) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
-  if (static_cast<std::uint8_t>(buf[n]) != static_cast<std::uint8_t>(block_type::raw))
-    return ::jadekv::status::corruption(block_name(e) + ": unknown block type");
   block_view v;
-  if (!block_view::parse({buf.get(), n}, v)) return ::jadekv::status::corruption(block_name(e) + ": malformed");
+  if (auto s = check_block(e, buf.get(), verify, v); !s.ok()) return s;
   out = std::make_shared<const block>(std::move(buf), n, v, verify);
   return {};
 }
 
 template <comparator Cmp>
+::jadekv::status table<Cmp>::check_block(const index_entry& e, const char* bytes, bool verify, block_view& out) const {
+  const std::size_t n = e.size;
+  if (verify && !block_crc_matches(bytes, n)) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
+  if (static_cast<std::uint8_t>(bytes[n]) != static_cast<std::uint8_t>(block_type::raw))
+    return ::jadekv::status::corruption(block_name(e) + ": unknown block type");
+  if (!block_view::parse({bytes, n}, out)) return ::jadekv::status::corruption(block_name(e) + ": malformed");
+  return {};
+}
+
+template <comparator Cmp>
 ::jadekv::status table<Cmp>::load_block(const index_entry& e, bool verify, bool fill_cache,
-                                        std::shared_ptr<const block>& out) const {
+                                        std::shared_ptr<const block>& hold, block_view& out) const {
+  // load() checked that every index entry's block and trailer lie inside the file.
+  if (mapped()) return check_block(e, mapped_.data() + e.offset, verify, out);
   if (cache_ != nullptr) {
-    if (out = cache_->lookup({cache_id_, e.offset}); out != nullptr) {
-      if (verify && !out->verify()) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
+    if (hold = cache_->lookup({cache_id_, e.offset}); hold != nullptr) {
+      if (verify && !hold->verify()) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
+      out = hold->view();
       return {};
     }
   }
-  if (auto s = read_block(e, verify, out); !s.ok()) return s;
-  if (cache_ != nullptr && fill_cache) cache_->insert({cache_id_, e.offset}, out, out->charge());
+  if (auto s = read_block(e, verify, hold); !s.ok()) return s;
+  if (cache_ != nullptr && fill_cache) cache_->insert({cache_id_, e.offset}, hold, hold->charge());
+  out = hold->view();
   return {};
 }
 
@@ -416,9 +452,10 @@ template <comparator Cmp>
   const std::uint64_t tag = pack_tag(k.seq, k_max_value_kind);
   const std::size_t i = find_block(k.user_key, tag);
   if (i == index_.size()) return {};
-  std::shared_ptr<const block> b;
-  if (auto s = load_block(index_[i], ro.verify_checksums, ro.fill_cache, b); !s.ok()) return s;
-  block_cursor c(b->view());
+  std::shared_ptr<const block> hold;
+  block_view v;
+  if (auto s = load_block(index_[i], ro.verify_checksums, ro.fill_cache, hold, v); !s.ok()) return s;
+  block_cursor c(v);
   c.seek([&](std::string_view ik) { return order_.compare(extract_user_key(ik), extract_tag(ik), k.user_key, tag) < 0; });
   if (!c.valid()) {  // past this block, so past the key (see table_format.hpp), or a malformed entry
     return c.status().ok() ? c.status() : c.status().with_context(block_name(index_[i]));

@@ -57,6 +57,9 @@ struct table_cache_options {
   unsigned shard_bits = 4;
   // Shared by every table opened; null reads blocks from the files.
   std::shared_ptr<::jadekv::index::sst::block_cache> block_cache;
+  // Tables read through a mapping of their file where it can be mapped
+  // (table_open_options::map): their data blocks bypass block_cache.
+  bool map_tables = false;
 };
 
 template <comparator Cmp = bytewise_comparator>
@@ -70,6 +73,7 @@ class table_cache {
       : fs_(std::move(fs)),
         dir_(std::move(dir)),
         block_cache_(o.block_cache),
+        map_tables_(o.map_tables),
         cmp_(cmp),
         tables_(o.max_open_files, fitting_shard_bits(o.max_open_files, o.shard_bits)) {}
 
@@ -84,7 +88,7 @@ class table_cache {
       if (!n) return n.status();
       file_size = *n;
     }
-    auto t = table_type::open(std::move(*f), file_size, {.cache = block_cache_}, cmp_);
+    auto t = table_type::open(std::move(*f), file_size, {.cache = block_cache_, .map = map_tables_}, cmp_);
     if (!t) return t.status();
     return tables_.insert(number, std::move(*t), 1);
   }
@@ -125,6 +129,7 @@ class table_cache {
   std::shared_ptr<io::file_system> fs_;
   std::filesystem::path dir_;
   std::shared_ptr<block_cache> block_cache_;
+  bool map_tables_;
   Cmp cmp_;
   cache::lru<std::uint64_t, table_type> tables_;
 };

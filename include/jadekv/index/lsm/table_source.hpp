@@ -37,8 +37,9 @@ template <class Cmp>
 class table_source {
  public:
   table_source(std::shared_ptr<io::file_system> fs, std::filesystem::path dir, std::size_t max_open_files,
-               std::shared_ptr<sst::block_cache> cache, const Cmp& cmp)
-      : cache_(cache), tables_(std::move(fs), std::move(dir), options(max_open_files, std::move(cache)), cmp) {}
+               std::shared_ptr<sst::block_cache> cache, bool map_tables, const Cmp& cmp)
+      : cache_(cache),
+        tables_(std::move(fs), std::move(dir), options(max_open_files, std::move(cache), map_tables), cmp) {}
 
   // The open table of f, opening it on a miss.
   result<table_ptr<Cmp>> find(const file_meta& f) {
@@ -61,8 +62,10 @@ class table_source {
   std::uint64_t cache_misses() const { return cache_ ? cache_->misses() : 0; }
 
  private:
-  static sst::table_cache_options options(std::size_t max_open_files, std::shared_ptr<sst::block_cache> cache) {
+  static sst::table_cache_options options(std::size_t max_open_files, std::shared_ptr<sst::block_cache> cache,
+                                          bool map_tables) {
     sst::table_cache_options o;
+    o.map_tables = map_tables;
     o.max_open_files = max_open_files == 0 ? 1 : max_open_files;
     o.block_cache = std::move(cache);
     return o;

@@ -30,6 +30,7 @@
 // Thread safety: plain values and pure functions.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -48,7 +49,7 @@ inline constexpr std::uint32_t k_manifest_version = 1;
 // Levels a manifest may name; options.num_levels must not exceed it.
 inline constexpr int k_max_levels = 32;
 
-// One table of a version. Immutable once shared.
+// One table of a version. Immutable once shared, but for `wasted_seeks`.
 struct file_meta {
   std::uint64_t number = 0;
   std::uint64_t size = 0;
@@ -56,6 +57,9 @@ struct file_meta {
   std::string largest;   // internal key of the last entry
   sequence_number smallest_seq = 0;
   sequence_number largest_seq = 0;
+  // Lookups that searched this table and had to go on to another: the
+  // store's read statistics (see store::get), not part of the manifest.
+  mutable std::atomic<std::uint64_t> wasted_seeks{0};
 
   std::string_view smallest_user_key() const noexcept { return extract_user_key(smallest); }
   std::string_view largest_user_key() const noexcept { return extract_user_key(largest); }
