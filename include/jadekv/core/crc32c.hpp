@@ -63,14 +63,16 @@ inline const std::array<std::array<std::uint32_t, 256>, 8>& tables() noexcept {
 // n zero bytes. The hardware path joins three strides so.
 inline constexpr std::size_t k_stride = 256;
 
-constexpr std::uint32_t shift_by_zeros(std::uint32_t c, std::size_t n) noexcept {
-  for (; n > 0; --n) c = (c >> 8) ^ k_tables[0][c & 0xffu];
+inline std::uint32_t shift_by_zeros(std::uint32_t c, std::size_t n) noexcept {
+  const auto& t = tables();
+  for (; n > 0; --n) c = (c >> 8) ^ t[0][c & 0xffu];
   return c;
 }
 
 // shift_tables[k][b] = shift_by_zeros(b << 8k, k_stride): shift, being
-// linear, is the xor of the four bytes' entries.
-constexpr std::array<std::array<std::uint32_t, 256>, 4> make_shift_tables() noexcept {
+// linear, is the xor of the four bytes' entries. Built at run time once, as
+// tables() is.
+inline std::array<std::array<std::uint32_t, 256>, 4> make_shift_tables() noexcept {
   std::array<std::uint32_t, 32> bit{};
   for (std::size_t i = 0; i < 32; ++i) bit[i] = shift_by_zeros(std::uint32_t{1} << i, k_stride);
   std::array<std::array<std::uint32_t, 256>, 4> t{};
@@ -81,10 +83,13 @@ constexpr std::array<std::array<std::uint32_t, 256>, 4> make_shift_tables() noex
   return t;
 }
 
-inline constexpr auto k_shift_tables = make_shift_tables();
+inline const std::array<std::array<std::uint32_t, 256>, 4>& shift_tables() noexcept {
+  static const auto t = make_shift_tables();
+  return t;
+}
 
-constexpr std::uint32_t shift_stride(std::uint32_t c) noexcept {
-  const auto& t = k_shift_tables;
+inline std::uint32_t shift_stride(std::uint32_t c) noexcept {
+  const auto& t = shift_tables();
   return t[0][c & 0xffu] ^ t[1][(c >> 8) & 0xffu] ^ t[2][(c >> 16) & 0xffu] ^ t[3][c >> 24];
 }
 
