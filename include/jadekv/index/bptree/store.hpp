@@ -42,6 +42,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -161,6 +162,9 @@ class store {
   }
 
   ::jadekv::status sticky() const {
+    // Lock-free while no error was set: throttle() runs on every write and
+    // view_mu_ on every lookup.
+    if (!has_sticky_.load(std::memory_order_acquire)) return {};
     std::lock_guard g(view_mu_);
     return sticky_;
   }
@@ -168,6 +172,7 @@ class store {
   void set_sticky(const ::jadekv::status& s) {
     std::lock_guard g(view_mu_);
     if (sticky_.ok()) sticky_ = s;
+    if (!sticky_.ok()) has_sticky_.store(true, std::memory_order_release);
   }
 
   ::jadekv::status writable() const {
@@ -198,6 +203,7 @@ class store {
   std::shared_ptr<const view_t> current_;             // GUARDED_BY(view_mu_)
   std::vector<std::weak_ptr<const view_t>> views_;    // GUARDED_BY(view_mu_)
   ::jadekv::status sticky_;                           // GUARDED_BY(view_mu_)
+  std::atomic<bool> has_sticky_{false};               // set with sticky_, never cleared
   std::uint64_t retired_hits_ = 0;                    // GUARDED_BY(view_mu_); pools of replaced files
   std::uint64_t retired_misses_ = 0;                  // GUARDED_BY(view_mu_)
   std::uint64_t index_bytes_ = 0;                     // GUARDED_BY(view_mu_)

@@ -198,6 +198,10 @@ class store {
   mutable std::condition_variable work_cv_;  // the background thread waits for work
   std::condition_variable state_cv_;  // throttle and wait_for_compactions wait for a new version
   version_ptr current_;               // GUARDED_BY(mu_)
+  // throttle()'s lock-free answer: no error, not closed, level 0 under the
+  // slowdown trigger. Written under mu_ wherever those change, so a writer
+  // does not take mu_ (which every lookup takes) on each write.
+  std::atomic<bool> unthrottled_{false};
   std::vector<file_ptr> obsolete_;    // GUARDED_BY(mu_)
   std::uint64_t next_file_ = 1;       // GUARDED_BY(mu_)
   ::jadekv::status bg_error_;         // GUARDED_BY(mu_)
@@ -369,6 +373,9 @@ store<Compaction, Options, Cmp>::store(private_tag, std::shared_ptr<io::file_sys
   flushed_.store(current_->flushed_sequence, std::memory_order_release);
   // No reader can be older than what is already flushed when the store opens.
   oldest_.store(current_->flushed_sequence, std::memory_order_relaxed);
+  unthrottled_.store(opt_.disable_auto_compactions ||
+                         static_cast<int>(current_->levels[0].size()) < opt_.l0_slowdown_trigger,
+                     std::memory_order_relaxed);
 }
 
 template <class Compaction, class Options, class Cmp>
@@ -376,6 +383,7 @@ template <class Compaction, class Options, class Cmp>
   std::lock_guard g(mu_);
   if (bg_error_.ok() && !s.ok() && !s.is_closed()) {
     bg_error_ = s.with_context("lsm: writes refused until reopened after");
+    unthrottled_.store(false, std::memory_order_release);
     state_cv_.notify_all();
   }
   return s;
@@ -470,6 +478,7 @@ void store<Compaction, Options, Cmp>::add_sources(
 
 template <class Compaction, class Options, class Cmp>
 ::jadekv::status store<Compaction, Options, Cmp>::throttle() {
+  if (unthrottled_.load(std::memory_order_acquire)) return {};
   std::unique_lock l(mu_);
   if (closed_) return ::jadekv::status::closed("lsm: store closed");
   if (!bg_error_.ok()) return bg_error_;
@@ -572,6 +581,10 @@ template <class Compaction, class Options, class Cmp>
   }
   current_ = std::move(*v);
   flushed_.store(current_->flushed_sequence, std::memory_order_release);
+  unthrottled_.store(bg_error_.ok() && !closed_ &&
+                         (opt_.disable_auto_compactions ||
+                          static_cast<int>(current_->levels[0].size()) < opt_.l0_slowdown_trigger),
+                     std::memory_order_release);
   work_pending_ = true;
   work_cv_.notify_one();
   state_cv_.notify_all();
@@ -801,6 +814,7 @@ template <class Compaction, class Options, class Cmp>
   }
   std::lock_guard g(mu_);
   closed_ = true;
+  unthrottled_.store(false, std::memory_order_release);
   return s;
 }
 
