@@ -568,7 +568,9 @@ template <class Compaction, class Options, class Cmp>
   }
   if (!s.ok()) return s;
   std::lock_guard g(mu_);
-  for (const auto& [level, number] : e.deleted_files) {
+  for (const auto& deleted : e.deleted_files) {
+    const auto level = deleted.first;
+    const auto number = deleted.second;  // not a structured binding: clang 14 cannot capture one in a lambda
     // A table moved to another level (a trivial move) is deleted and added
     // by the same edit: it stays, and must not enter obsolete_, where a
     // second entry when it really goes would keep it on disk for good.
