@@ -59,6 +59,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -284,7 +285,6 @@ class engine : detail::composition<M, P, I, C> {
         std::make_shared<concurrency::detail::snapshot_list>();
     // index::memory under mvcc: the next collection once usage passes this.
     std::size_t collect_at = memtable_bytes;
-    std::uint64_t collections = 0;
 
     // The flush thread (durable indexes). flush_mu guards the fields below it.
     std::thread flusher;
@@ -311,6 +311,9 @@ class engine : detail::composition<M, P, I, C> {
   status after_write(bool full);
   status get_at(const detail::snapshot_state& snap, std::string_view key, std::string& out,
                 const read_options& ro) const;
+  // The memtables' answer at `at`, or nullopt when the store must answer.
+  std::optional<status> from_memtables(const tables_type& mem, const tables_type* imm, std::string_view key,
+                                       sequence_number at, std::string& out) const;
   result<const detail::snapshot_state*> snapshot_of(const read_options& ro) const;
   bool changed_since(std::string_view key, const detail::snapshot_state& snap) const;
   bool range_changed_since(const detail::key_range& r, const detail::snapshot_state& snap) const;
@@ -571,16 +574,9 @@ status engine<M, P, I, C>::get(std::string_view key, std::string& out, const rea
   const sequence_number at = s_->visible.load();
   {
     std::shared_lock view(s_->view);
-    memtable::lookup l = s_->mem->get(key, at);
-    if constexpr (k_durable) {
-      if (l.is_absent() && s_->imm.tables) l = s_->imm.tables->get(key, at);
-    }
-    if (l.is_erased()) return status::not_found();
-    if (l.is_found()) {
-      s_->get_hits.add();
-      out.assign(l.value);
-      return {};
-    }
+    const tables_type* imm = nullptr;
+    if constexpr (k_durable) imm = s_->imm.tables.get();
+    if (auto s = from_memtables(*s_->mem, imm, key, at, out)) return *s;
   }
   if constexpr (k_durable) {
     // After the memtables: an entry flushed meanwhile is in the store now.
@@ -682,14 +678,7 @@ template <class M, class P, class I, class C>
 status engine<M, P, I, C>::get_at(const detail::snapshot_state& snap, std::string_view key, std::string& out,
                                   const read_options& ro) const {
   const auto& v = *static_cast<const read_view*>(snap.pin.get());
-  memtable::lookup l = v.mem->get(key, snap.seq);
-  if (l.is_absent() && v.imm) l = v.imm->get(key, snap.seq);
-  if (l.is_erased()) return status::not_found();
-  if (l.is_found()) {
-    s_->get_hits.add();
-    out.assign(l.value);
-    return {};
-  }
+  if (auto s = from_memtables(*v.mem, v.imm.get(), key, snap.seq, out)) return *s;
   if constexpr (k_durable) {
     auto s = s_->store->get(key, snap.seq, out, ro, v.store);
     if (s.ok()) s_->get_hits.add();
@@ -697,6 +686,19 @@ status engine<M, P, I, C>::get_at(const detail::snapshot_state& snap, std::strin
   } else {
     return status::not_found();
   }
+}
+
+template <class M, class P, class I, class C>
+std::optional<status> engine<M, P, I, C>::from_memtables(const tables_type& mem, const tables_type* imm,
+                                                         std::string_view key, sequence_number at,
+                                                         std::string& out) const {
+  memtable::lookup l = mem.get(key, at);
+  if (l.is_absent() && imm != nullptr) l = imm->get(key, at);
+  if (l.is_absent()) return std::nullopt;
+  if (l.is_erased()) return status::not_found();
+  s_->get_hits.add();
+  out.assign(l.value);
+  return status{};
 }
 
 template <class M, class P, class I, class C>
@@ -819,7 +821,6 @@ void engine<M, P, I, C>::collect_locked() {
   }
   const std::size_t live = st.mem->memory_usage() - std::min(st.mem->memory_usage(), st.empty_bytes);
   st.collect_at = std::max(st.memtable_bytes, 2 * live);
-  ++st.collections;
 }
 
 template <class M, class P, class I, class C>

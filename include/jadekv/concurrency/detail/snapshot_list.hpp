@@ -38,13 +38,6 @@ class snapshot_list {
     return live_.empty() || live_.begin()->first > otherwise ? otherwise : live_.begin()->first;
   }
 
-  std::size_t size() const {
-    std::lock_guard g(mu_);
-    std::size_t n = 0;
-    for (const auto& [s, count] : live_) n += count;
-    return n;
-  }
-
  private:
   mutable std::mutex mu_;
   std::map<sequence_number, std::size_t> live_;  // sequence -> snapshots at it
