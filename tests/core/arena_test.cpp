@@ -51,3 +51,33 @@ TEST_CASE("arena large allocations get their own block and keep the current one"
   CHECK(small2 == small1 + 10);  // still bumping in the first block
   (void)big;
 }
+
+TEST_CASE("arena blocks grow with the arena up to huge pages, aligned to them") {
+  kv::arena a(4096);
+  CHECK(a.next_block_size() == 4096);  // empty: the configured size
+  std::size_t requested = 0;
+  while (a.memory_usage() < 64 * kv::io::k_huge_page_size) {
+    (void)a.allocate(100);
+    requested += 100;
+  }
+  // Grown to the cap, never past it, and a block that size starts on a huge-page boundary.
+  CHECK(a.next_block_size() == kv::io::k_huge_page_size);
+  char* block = a.new_block(a.next_block_size());
+  CHECK(reinterpret_cast<std::uintptr_t>(block) % kv::io::k_huge_page_size == 0);
+  // Growth by at most a sixteenth of the arena: the unused tail stays small.
+  CHECK(a.memory_usage() - requested <= requested / 16 + 2 * kv::io::k_huge_page_size);
+}
+
+TEST_CASE("arena of a small table stays in small blocks") {
+  kv::arena a(4096);
+  for (int i = 0; i < 200; ++i) (void)a.allocate(100);  // 20 KB: ~5 blocks
+  CHECK(a.next_block_size() == 4096);
+  CHECK(a.memory_usage() < 32 * 1024);
+}
+
+TEST_CASE("arena configured with huge blocks keeps them") {
+  kv::arena a(2 * kv::io::k_huge_page_size);
+  CHECK(a.next_block_size() == 2 * kv::io::k_huge_page_size);
+  char* p = a.allocate(10);
+  CHECK(reinterpret_cast<std::uintptr_t>(p) % kv::io::k_huge_page_size == 0);
+}

@@ -7,14 +7,24 @@
 // Thread safety: allocate*() needs external synchronisation (one allocating
 // thread at a time). memory_usage() may be read from any thread at any time.
 //
+// Block growth: blocks start at block_size and double as the arena grows
+// (a new block is at most a sixteenth of what the arena already holds), up to
+// io::k_huge_page_size. Small tables stay small; a big one is made of 2 MiB
+// blocks, aligned and advised as huge pages (io/huge_pages.hpp), so that
+// random walks over it miss the TLB far less.
+//
 // Invariants:
 //   1. Memory handed out stays valid and never moves until the arena dies.
-//   2. A request larger than a quarter of the block size gets a block of its
-//      own, so at most a quarter block is wasted when a block is retired.
-//   3. memory_usage() == sum of block sizes + the block table's capacity.
+//   2. A request larger than a quarter of the current block size gets a block
+//      of its own, so at most a quarter block is wasted when a block is
+//      retired.
+//   3. memory_usage() == sum of block sizes + the block tables' capacity.
+//   4. A block of io::k_huge_page_size bytes or more starts on a huge-page
+//      boundary.
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,6 +32,7 @@
 #include <vector>
 
 #include "jadekv/detail/contract.hpp"
+#include "jadekv/io/huge_pages.hpp"
 
 namespace jadekv::inline v0 {
 
@@ -68,29 +79,55 @@ class arena {
 
   std::size_t block_size() const noexcept { return block_size_; }
 
+  // The size the next regular block takes (see "Block growth").
+  std::size_t next_block_size() const noexcept {
+    if (block_size_ >= io::k_huge_page_size) return block_size_;
+    const std::size_t sixteenth = memory_usage() / 16;
+    if (sixteenth <= block_size_) return block_size_;
+    const std::size_t grown = std::bit_floor(sixteenth);
+    return grown < io::k_huge_page_size ? (grown > block_size_ ? grown : block_size_) : io::k_huge_page_size;
+  }
+
+  // A fresh block of n bytes, maximally aligned (invariant 4 when large).
+  char* new_block(std::size_t n) {
+    if (n >= io::k_huge_page_size) {
+      const std::size_t old_capacity = huge_blocks_.capacity();
+      huge_blocks_.emplace_back(static_cast<char*>(::operator new[](n, std::align_val_t{io::k_huge_page_size})));
+      io::advise_huge_pages(huge_blocks_.back().get(), n);
+      count(n, (huge_blocks_.capacity() - old_capacity) * sizeof(huge_blocks_[0]));
+      return huge_blocks_.back().get();
+    }
+    const std::size_t old_capacity = blocks_.capacity();
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(n));
+    count(n, (blocks_.capacity() - old_capacity) * sizeof(blocks_[0]));
+    return blocks_.back().get();
+  }
+
  private:
+  struct huge_delete {
+    void operator()(char* p) const noexcept { ::operator delete[](p, std::align_val_t{io::k_huge_page_size}); }
+  };
+
   char* allocate_fallback(std::size_t n) {
-    if (n > block_size_ / 4) return new_block(n);  // invariant 2: keep the current block
-    ptr_ = new_block(block_size_);
-    remaining_ = block_size_;
+    const std::size_t size = next_block_size();
+    if (n > size / 4) return new_block(n);  // invariant 2: keep the current block
+    ptr_ = new_block(size);
+    remaining_ = size;
     char* p = ptr_;
     ptr_ += n;
     remaining_ -= n;
     return p;
   }
 
-  char* new_block(std::size_t n) {
-    const std::size_t old_capacity = blocks_.capacity();
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(n));
-    const std::size_t table_growth = (blocks_.capacity() - old_capacity) * sizeof(blocks_[0]);
-    usage_.fetch_add(n + table_growth, std::memory_order_relaxed);
-    return blocks_.back().get();
+  void count(std::size_t block, std::size_t table_growth) noexcept {
+    usage_.fetch_add(block + table_growth, std::memory_order_relaxed);
   }
 
   std::size_t block_size_;
   char* ptr_ = nullptr;
   std::size_t remaining_ = 0;
   std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::unique_ptr<char[], huge_delete>> huge_blocks_;
   std::atomic<std::size_t> usage_{0};
 };
 

@@ -5,7 +5,8 @@
 // few shards, each a bump region of its own cache line; a thread allocates
 // from "its" shard (chosen by detail::thread_slot()), so threads on different
 // shards share no written memory on the fast path. A shard that runs dry takes
-// a fresh block from a shared pool (an `arena`) under a mutex, once per block.
+// a fresh block from a shared pool (an `arena`) under a mutex, once per block;
+// blocks grow with the pool as `arena` describes (up to 2 MiB huge pages).
 //
 // Thread safety: allocate*() and memory_usage() may be called from any number
 // of threads at once. Memory is freed only when the arena dies.
@@ -27,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "jadekv/core/arena.hpp"
 #include "jadekv/detail/contract.hpp"
@@ -87,6 +89,9 @@ class concurrent_arena {
   }
 
   char* bump(shard& s, std::size_t n, std::size_t align);
+  // A shard's next block, of the pool's growing block size, and its size.
+  std::pair<char*, std::size_t> refill();
+  // A block of exactly n bytes for one large request.
   char* from_pool(std::size_t n);
 
   std::size_t block_size_;
@@ -124,12 +129,10 @@ inline char* concurrent_arena::allocate_aligned(std::size_t n, std::size_t align
 inline char* concurrent_arena::bump(shard& s, std::size_t n, std::size_t align) {
   const std::size_t slop = (align - (reinterpret_cast<std::uintptr_t>(s.ptr) & (align - 1))) & (align - 1);
   if (s.ptr == nullptr || n + slop > s.remaining) {
-    s.ptr = from_pool(block_size_);  // a fresh block is maximally aligned: no slop
-    s.remaining = block_size_;
-    char* p = s.ptr;
-    s.ptr += n;
-    s.remaining -= n;
-    return p;
+    const auto [block, size] = refill();  // a fresh block is maximally aligned: no slop
+    s.ptr = block + n;
+    s.remaining = size - n;
+    return block;
   }
   char* p = s.ptr + slop;
   s.ptr += n + slop;
@@ -137,11 +140,15 @@ inline char* concurrent_arena::bump(shard& s, std::size_t n, std::size_t align) 
   return p;
 }
 
+inline std::pair<char*, std::size_t> concurrent_arena::refill() {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  const std::size_t size = pool_.next_block_size();
+  return {pool_.new_block(size), size};
+}
+
 inline char* concurrent_arena::from_pool(std::size_t n) {
   std::lock_guard<std::mutex> lock(pool_mu_);
-  // Every request here is > block_size_ / 4 of the pool's own block size, so
-  // the pool hands each one a block of exactly n bytes.
-  return pool_.allocate(n);
+  return pool_.new_block(n);
 }
 
 }  // namespace jadekv::inline v0

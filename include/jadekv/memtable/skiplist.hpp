@@ -49,8 +49,9 @@
 // 4/3 pointers (10.7 bytes). An entry costs its tower, the 8-byte tag, two
 // length bytes and alignment padding beyond its key and value; a taller node
 // (1 in 4) holds a 14-byte value reference instead of the value's length and
-// pads its record: about 27 bytes per entry in all for 16-byte keys and
-// 100-byte values.
+// pads its record: about 27 bytes per entry for 16-byte keys and 100-byte
+// values, plus the unused tails of the arenas' current blocks (blocks grow
+// to 2 MiB huge pages in a large table, core/arena.hpp): 29 at 1M entries.
 #pragma once
 
 #include <atomic>
