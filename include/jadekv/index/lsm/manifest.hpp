@@ -17,6 +17,13 @@
 // present, a bad header, an edit that does not decode or apply) is
 // corruption naming the file and the byte offset.
 //
+// Failure: after a failed append or sync the manifest's tail is unknown (a
+// torn record, or an edit whose bytes landed but whose sync failed), and
+// after a failed switch of CURRENT either manifest may be in force. Any
+// further edit could land behind a torn record or be replayed against a
+// version it was not made from, so from then on every append and roll
+// returns the first error; the next open recovers from what is on disk.
+//
 // Thread safety: none; the store serialises every call (its manifest mutex).
 #pragma once
 
@@ -64,7 +71,7 @@ class manifest {
                                                    int num_levels, const Cmp& cmp, recovered& out);
 
   // Appends one edit and fsyncs it. An error leaves the manifest in an
-  // unknown state: the caller stops writing (the store's sticky error).
+  // unknown state: it refuses every later edit (see "Failure").
   status append(const version_edit& e);
 
   // Starts manifest `number` holding v, switches CURRENT to it and removes
@@ -90,6 +97,7 @@ class manifest {
   std::uint64_t number_ = 0;
   std::uint64_t offset_ = 0;
   std::uint32_t seed_ = 0;
+  status failed_;  // the first error that left the manifest's state unknown
 };
 
 // ---------------------------------------------------------------------------
@@ -103,18 +111,21 @@ inline status manifest::close() {
 }
 
 inline status manifest::append(const version_edit& e) {
+  if (!failed_.ok()) return failed_;
   if (!file_) return status::closed("lsm manifest: closed");
   std::string bytes;
   const std::uint64_t end = persist::detail::frame_record(bytes, offset_, persist::log_format::k_default_block_size,
                                                           seed_, encode_version_edit(e));
   const std::string where = manifest_file_name(number_);
-  if (auto s = file_->append(bytes); !s.ok()) return s.with_context("lsm manifest: append to " + where);
+  if (auto s = file_->append(bytes); !s.ok()) return failed_ = s.with_context("lsm manifest: append to " + where);
   offset_ = end;
-  return file_->sync().with_context("lsm manifest: sync " + where);
+  if (auto s = file_->sync(); !s.ok()) return failed_ = s.with_context("lsm manifest: sync " + where);
+  return {};
 }
 
 inline status manifest::roll(const version& v, std::uint64_t number, std::uint64_t next_file_number) {
   namespace lf = persist::log_format;
+  if (!failed_.ok()) return failed_;
   const std::string name = manifest_file_name(number);
   const std::filesystem::path p = path_of(name);
   version_edit snap = snapshot_edit(v);
@@ -138,7 +149,7 @@ inline status manifest::roll(const version& v, std::uint64_t number, std::uint64
   // on disk and the next open removes the one CURRENT does not name.
   if (auto s = io::write_file_atomically(*fs_, path_of(k_current_file_name), name + "\n"); !s.ok()) {
     (void)(*f)->close();
-    return s.with_context("lsm manifest: switch CURRENT to " + name);
+    return failed_ = s.with_context("lsm manifest: switch CURRENT to " + name);
   }
   const std::uint64_t old = number_;
   const bool had_old = file_ != nullptr;
