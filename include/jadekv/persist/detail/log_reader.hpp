@@ -61,7 +61,8 @@ class log_reader {
   // File offset just past the last complete record (or the header).
   std::uint64_t good_end() const noexcept { return good_end_; }
   std::uint32_t block_size() const noexcept { return block_size_; }
-  // The header's first sequence number; valid once next() returned record or end.
+  // The header's first sequence number once the header checked out (record,
+  // end, or damage past the header); 0 before.
   std::uint64_t first_sequence() const noexcept { return first_sequence_; }
 
   const log_damage& damage() const noexcept { return damage_; }

@@ -569,7 +569,11 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
       const auto e = rd.next();
       if (e == log_reader::event::error) return rd.error().with_context("wal recovery");
       log_damage d;
-      if (e != log_reader::event::damage && !header_seen) {
+      // An intact header with a damaged first record still says where the
+      // segment's sequences start (first_sequence() is 0 until a header
+      // checks out): a segment torn in its first record, left after the
+      // segments before it were released, must not restart the numbering.
+      if (!header_seen && (e != log_reader::event::damage || rd.first_sequence() != 0)) {
         header_seen = true;
         const sequence_number first = rd.first_sequence();
         if (first == 0 || (expected && first != *expected)) {
