@@ -29,7 +29,8 @@
 // both memtable pointers under one lock before asking the store, so an entry
 // moving from the immutable memtable into the store is seen in one or both,
 // never in neither. At open the store comes first; log replay skips every
-// entry the store already holds (seq <= store.flushed_sequence()).
+// entry the store already holds (seq <= store.flushed_sequence()), and what
+// it replays is flushed to the store before open returns.
 //
 // With concurrency::mvcc the engine also offers snapshot() and begin()
 // (concurrency/mvcc.hpp). A snapshot takes its sequence number, the memtable
@@ -420,6 +421,7 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
   s->store = std::move(store);
   state& st = *s;
   sequence_number replayed = flushed;
+  bool replayed_new = false;  // the log held entries the store lacks
   status replay = st.persist.recover([&](const write_batch& b) -> status {
     sequence_number seq = b.sequence();
     auto r = b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
@@ -428,9 +430,9 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
     });
     if (!r.ok()) return r;
     if (seq - 1 > replayed) replayed = seq - 1;
+    replayed_new = replayed_new || replayed > flushed;
     if constexpr (k_durable) {
-      // A log longer than the memtable budget is flushed as it is replayed;
-      // its segments are released by the first flush after open.
+      // A log longer than the memtable budget is flushed as it is replayed.
       if (st.mem_full()) {
         if (auto f = flush_tables(*st.store, *st.mem, st.cmp, replayed, replayed); !f.ok()) return f;
         st.mem = st.new_tables();
@@ -440,6 +442,21 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
     return status{};
   });
   if (!replay.ok()) return replay;
+  if constexpr (k_durable) {
+    // What the log replayed goes to the store before the first read, so
+    // reads after a reopen search tables, not a skiplist built in replay
+    // order; then the replayed segments go.
+    if (replayed_new) {
+      auto segment = st.persist.switch_segment();
+      if (!segment) return segment.status();
+      if (st.mem->entry_count() > 0) {
+        if (auto f = flush_tables(*st.store, *st.mem, st.cmp, replayed, replayed); !f.ok()) return f;
+        st.mem = st.new_tables();
+        ++st.flushes;
+      }
+      if (auto r = st.persist.release_segments_before(*segment); !r.ok()) return r;
+    }
+  }
   sequence_number last = s->persist.last_sequence();
   if constexpr (k_durable) {
     if (k_logs && last < flushed)
