@@ -77,7 +77,7 @@ pid_t spawn(const std::vector<std::string>& args, int* out_fd = nullptr) {
     ::close(fds[1]);
     *out_fd = fds[0];
   }
-  REQUIRE_MESSAGE(rc == 0, "cannot start ", argv[0]);
+  REQUIRE_MESSAGE(rc == 0, "cannot start ", all[0]);
   return pid;
 }
 
@@ -128,8 +128,8 @@ TEST_CASE("kill -9 at random moments loses no acknowledged write and never fails
   std::mt19937_64 rng(seed);
   temp_dir tmp;
   std::uint64_t total_cycles = 0, total_failures = 0;
-  for (const char* name : k_composition_names) {
-    const std::string dir = (tmp.path / name).string(), state = (tmp.path / (std::string(name) + ".state")).string();
+  for (const std::string name : k_composition_names) {
+    const std::string dir = (tmp.path / name).string(), state = (tmp.path / (name + ".state")).string();
     std::uint64_t failed_opens = 0, lost = 0, writer_errors = 0;
     for (std::uint64_t c = 0; c < cycles; ++c) {
       const pid_t pid = spawn({"write", name, dir, state, std::to_string(seed * 1000003 + c)});
@@ -163,7 +163,7 @@ TEST_CASE("kill -9 at random moments loses no acknowledged write and never fails
 TEST_CASE("power loss keeps a prefix of the history with every durable write") {
   const std::uint64_t runs = setting("JADEKV_POWER_LOSSES", 12, 40);
   const std::uint64_t seed = setting("JADEKV_CRASH_SEED", 1, 1);
-  for (const char* name : k_composition_names) {
+  for (const std::string name : k_composition_names) {
     const outcome o = run_child({"power", name, std::to_string(runs), std::to_string(seed)});
     MESSAGE(o.out);
     CHECK_MESSAGE(o.exit_code == 0, name, ": exit code ", o.exit_code);
@@ -173,7 +173,7 @@ TEST_CASE("power loss keeps a prefix of the history with every durable write") {
 TEST_CASE("fault matrix: every operation failed with EIO, ENOSPC or a torn write") {
   const std::uint64_t stride = setting("JADEKV_FAULT_STRIDE", 40, 1);
   const std::uint64_t seed = setting("JADEKV_CRASH_SEED", 1, 1);
-  for (const char* name : k_composition_names) {
+  for (const std::string name : k_composition_names) {
     const outcome o = run_child({"faults", name, std::to_string(stride), std::to_string(seed)});
     MESSAGE(o.out);
     CHECK_MESSAGE(o.exit_code == 0, name, ": exit code ", o.exit_code);
@@ -181,7 +181,7 @@ TEST_CASE("fault matrix: every operation failed with EIO, ENOSPC or a torn write
 }
 
 TEST_CASE("a failed log fsync is never retried as a success") {
-  for (const char* name : k_composition_names) {
+  for (const std::string name : k_composition_names) {
     const outcome o = run_child({"fsync", name});
     MESSAGE(o.out);
     CHECK_MESSAGE(o.exit_code == 0, name, ": exit code ", o.exit_code);
