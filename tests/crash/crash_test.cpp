@@ -133,7 +133,7 @@ TEST_CASE("kill -9 at random moments loses no acknowledged write and never fails
     std::uint64_t failed_opens = 0, lost = 0, writer_errors = 0;
     for (std::uint64_t c = 0; c < cycles; ++c) {
       const pid_t pid = spawn({"write", name, dir, state, std::to_string(seed * 1000003 + c)});
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 200)(rng)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 300)(rng)));
       ::kill(pid, SIGKILL);
       const outcome w = wait_for(pid);
       if (w.exit_code != -1) {

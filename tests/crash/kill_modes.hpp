@@ -58,13 +58,16 @@ int write_until_killed(const std::filesystem::path& dir, state_layout& st, std::
     return 3;
   }
   E& db = *r;
-  op_source source(seed, has_transactions<E>, 16);
-  for (std::uint64_t i = 1;; ++i) {
+  // Synced writes are rare: an fsync costs milliseconds, and a cycle lasts
+  // a fraction of a second. The phase of the maintenance calls varies with
+  // the seed, so that short cycles reach them too.
+  op_source source(seed, has_transactions<E>, 64);
+  for (std::uint64_t i = 1 + seed % 128;; ++i) {
     kv::status s;
     if (checkpoints_only<E> && i % 64 == 0) {
       s = detail::checkpoint_recorded(db, st);
-    } else if (i % 512 == 0) {
-      s = maintain(db, static_cast<maintenance>((i / 512) % 3));
+    } else if (i % 128 == 0) {
+      s = maintain(db, static_cast<maintenance>((i / 128) % 3));
     } else {
       std::uint64_t next = load(st.next_version);
       const write_op op = source.next(next);
