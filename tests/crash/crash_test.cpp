@@ -120,6 +120,19 @@ struct temp_dir {
   bool keep = false;
 };
 
+std::string seed_setting() { return std::to_string(setting("JADEKV_CRASH_SEED", 1, 1)); }
+
+// Runs `crash_child <mode> <composition> args...` for every composition.
+void run_in_each(const std::string& mode, const std::vector<std::string>& args) {
+  for (const std::string name : k_composition_names) {
+    std::vector<std::string> all{mode, name};
+    all.insert(all.end(), args.begin(), args.end());
+    const outcome o = run_child(all);
+    MESSAGE(o.out);
+    CHECK_MESSAGE(o.exit_code == 0, name, ": exit code ", o.exit_code);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("kill -9 at random moments loses no acknowledged write and never fails an open") {
@@ -130,8 +143,8 @@ TEST_CASE("kill -9 at random moments loses no acknowledged write and never fails
   std::uint64_t total_cycles = 0, total_failures = 0;
   for (const std::string name : k_composition_names) {
     const std::string dir = (tmp.path / name).string(), state = (tmp.path / (name + ".state")).string();
-    std::uint64_t failed_opens = 0, lost = 0, writer_errors = 0;
-    for (std::uint64_t c = 0; c < cycles; ++c) {
+    std::uint64_t failed_opens = 0, lost = 0, writer_errors = 0, done = 0;
+    for (std::uint64_t c = 0; c < cycles; ++c, ++done) {
       const pid_t pid = spawn({"write", name, dir, state, std::to_string(seed * 1000003 + c)});
       std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 300)(rng)));
       ::kill(pid, SIGKILL);
@@ -144,15 +157,18 @@ TEST_CASE("kill -9 at random moments loses no acknowledged write and never fails
       if (v.exit_code == 2) ++failed_opens;
       else if (v.exit_code != 0) ++lost;
       CHECK_MESSAGE(v.exit_code == 0, name, " cycle ", c, ": verify exit code ", v.exit_code, ": ", v.out);
-      if (v.exit_code != 0 || w.exit_code != -1) break;  // the state no longer describes the directory
+      if (v.exit_code != 0 || w.exit_code != -1) {
+        ++done;
+        break;  // the state no longer describes the directory
+      }
     }
     crash::shared_state st(state);
     REQUIRE(st.ok());
-    MESSAGE(name, ": ", cycles, " kill -9 cycles, ", crash::load(st->acked), " acknowledged writes (",
+    MESSAGE(name, ": ", done, " kill -9 cycles, ", crash::load(st->acked), " acknowledged writes (",
             crash::load(st->acked_synced), " synced), ", crash::load(st->checkpoints), " recorded checkpoints, ",
             crash::load(st->kills_in_flight), " kills with a call in flight; ", lost, " with lost or invented data, ",
             failed_opens, " failed opens, ", writer_errors, " writer errors");
-    total_cycles += cycles;
+    total_cycles += done;
     total_failures += failed_opens + lost + writer_errors;
   }
   tmp.keep = total_failures != 0;
@@ -161,29 +177,11 @@ TEST_CASE("kill -9 at random moments loses no acknowledged write and never fails
 }
 
 TEST_CASE("power loss keeps a prefix of the history with every durable write") {
-  const std::uint64_t runs = setting("JADEKV_POWER_LOSSES", 12, 40);
-  const std::uint64_t seed = setting("JADEKV_CRASH_SEED", 1, 1);
-  for (const std::string name : k_composition_names) {
-    const outcome o = run_child({"power", name, std::to_string(runs), std::to_string(seed)});
-    MESSAGE(o.out);
-    CHECK_MESSAGE(o.exit_code == 0, name, ": exit code ", o.exit_code);
-  }
+  run_in_each("power", {std::to_string(setting("JADEKV_POWER_LOSSES", 12, 40)), seed_setting()});
 }
 
 TEST_CASE("fault matrix: every operation failed with EIO, ENOSPC or a torn write") {
-  const std::uint64_t stride = setting("JADEKV_FAULT_STRIDE", 40, 1);
-  const std::uint64_t seed = setting("JADEKV_CRASH_SEED", 1, 1);
-  for (const std::string name : k_composition_names) {
-    const outcome o = run_child({"faults", name, std::to_string(stride), std::to_string(seed)});
-    MESSAGE(o.out);
-    CHECK_MESSAGE(o.exit_code == 0, name, ": exit code ", o.exit_code);
-  }
+  run_in_each("faults", {std::to_string(setting("JADEKV_FAULT_STRIDE", 40, 1)), seed_setting()});
 }
 
-TEST_CASE("a failed log fsync is never retried as a success") {
-  for (const std::string name : k_composition_names) {
-    const outcome o = run_child({"fsync", name});
-    MESSAGE(o.out);
-    CHECK_MESSAGE(o.exit_code == 0, name, ": exit code ", o.exit_code);
-  }
-}
+TEST_CASE("a failed log fsync is never retried as a success") { run_in_each("fsync", {}); }
