@@ -1,5 +1,10 @@
 // crash_child: the engine side of the crash tests, one process per kill -9
 // cycle half or per in-process check (command line: child_modes.hpp).
+// The engine code borrows the conformance harness (its options), which
+// includes doctest: this links doctest's implementation, with our own main.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
 #include <cstdio>
 #include <iterator>
 #include <string_view>
