@@ -18,17 +18,6 @@
 //                  and no later synced write is either: a failed fsync is
 //                  never retried as a success.
 // Each prints one summary line and returns the number of failures.
-//
-// Known bugs, counted apart so that the suite stays green until they are
-// fixed (JADEKV_CRASH_STRICT=1 counts them as failures); each has a failing
-// test that is not registered in meson:
-//   wal torn first record  persist::wal resets its sequence numbers when the
-//       only segment left has an intact header and a torn first record;
-//       engine::open over an on-disk index then refuses the directory
-//       (wal_torn_first_record_test.cpp).
-//   lsm manifest after a failed write  after a failed manifest append or
-//       sync, more edits land in the manifest, and the next open finds it
-//       corrupt (lsm_manifest_fault_test.cpp).
 #pragma once
 
 #include <cerrno>
@@ -133,24 +122,11 @@ inline bool clear_error(const kv::status& s, fault_kind k) {
   return (no_space ? s.is_no_space() : s.is_io_error()) || s.is_corruption();
 }
 
-// The known bug `why` shows, or null.
-inline const char* known_bug(const std::string& why) {
-  static const bool strict = [] {
-    const char* v = std::getenv("JADEKV_CRASH_STRICT");
-    return v != nullptr && std::string(v) == "1";
-  }();
-  if (strict) return nullptr;
-  if (why.find("ends at sequence 0 but the index holds sequence") != std::string::npos) return "wal torn first record";
-  if (why.find("reopen failed: corruption: ") != std::string::npos && why.find("MANIFEST-") != std::string::npos)
-    return "lsm manifest after a failed write";
-  return nullptr;
-}
-
 template <class E>
 int fault_matrix(const char* name, std::uint64_t stride, std::uint64_t seed) {
   const std::uint64_t total = operations_of_script<E>(seed);
   int failures = 0;
-  std::uint64_t cases = 0, surfaced = 0, absorbed = 0, acked = 0, known = 0;
+  std::uint64_t cases = 0, surfaced = 0, absorbed = 0, acked = 0;
   for (std::uint64_t n = 1 + seed % stride; n <= total; n += stride) {
     for (const fault_kind k : k_fault_kinds) {
       const bool persistent = k == fault_kind::eio_persistent || k == fault_kind::enospc_persistent;
@@ -172,12 +148,6 @@ int fault_matrix(const char* name, std::uint64_t stride, std::uint64_t seed) {
       ++cases;
       acked += run.h.acked;
       if (!why.empty()) {
-        if (const char* bug = known_bug(why)) {
-          ++known;
-          std::printf("%s fault matrix: known bug (%s): %s at operation %llu\n", name, bug, to_string(k),
-                      static_cast<unsigned long long>(n));
-          continue;
-        }
         ++failures;
         std::printf("%s fault matrix: %s at operation %llu of %llu:%s\n", name, to_string(k),
                     static_cast<unsigned long long>(n), static_cast<unsigned long long>(total), why.c_str());
@@ -185,11 +155,10 @@ int fault_matrix(const char* name, std::uint64_t stride, std::uint64_t seed) {
     }
   }
   std::printf("%s: fault matrix over %llu operations (every %llu-th) x 5 kinds = %llu runs, %llu returned an error, "
-              "%llu absorbed the fault, %llu acknowledged ops checked; %d failures, %llu known bugs\n",
+              "%llu absorbed the fault, %llu acknowledged ops checked; %d failures\n",
               name, static_cast<unsigned long long>(total), static_cast<unsigned long long>(stride),
               static_cast<unsigned long long>(cases), static_cast<unsigned long long>(surfaced),
-              static_cast<unsigned long long>(absorbed), static_cast<unsigned long long>(acked), failures,
-              static_cast<unsigned long long>(known));
+              static_cast<unsigned long long>(absorbed), static_cast<unsigned long long>(acked), failures);
   return failures;
 }
 

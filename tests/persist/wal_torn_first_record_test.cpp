@@ -1,18 +1,14 @@
-// A failing test, not registered in meson (see the crash-test report):
-// persist::wal forgets where its sequence numbers stand when the only
-// segment left holds an intact header followed by a torn first record.
+// persist::wal keeps its sequence numbers when the only segment left holds
+// an intact header followed by a torn first record.
 //
 // The case arises in every engine over an on-disk index: the memtable is
-// flushed, the segments before the new one are released, and the process
-// dies (kill -9) or the disk fails while writing the first record of the new
-// segment. wal_core::recover takes the segment's first sequence from its
-// header only when the reader's first event is not `damage`; a torn first
-// record is that first event, so last_sequence() comes back 0, the next
-// write gets sequence 1, and engine::open refuses the directory ("the log
-// ends at sequence 0 but the index holds sequence N").
-//
-// Build by hand: g++ -std=c++20 -Iinclude tests/main.cpp
-//   tests/crash/wal_torn_first_record_test.cpp -pthread
+// flushed, the segments before the new one are released, and the disk fails
+// (or power goes) while the first record of the new segment is written.
+// Recovery used to take the segment's first sequence from its header only
+// when the first record read back whole, so last_sequence() came back 0, the
+// next write got sequence 1 and engine::open refused the directory ("the log
+// ends at sequence 0 but the index holds sequence N"). Found by the fault
+// matrix in tests/crash.
 #include <doctest/doctest.h>
 
 #include <memory>
@@ -46,9 +42,9 @@ TEST_CASE("wal: a torn first record after an intact header keeps the sequence nu
   auto w = kv::persist::wal<>::open(fs, "/db", {});
   REQUIRE(w);
   REQUIRE(w->recover([](const kv::write_batch&) {}).ok());
-  CHECK(w->last_sequence() == 5);  // fails: 0
+  CHECK(w->last_sequence() == 5);
   kv::write_batch b;
   b.put("k6", "v");
   REQUIRE(w->append(b, {}).ok());
-  CHECK(b.sequence() == 6);  // fails: 1
+  CHECK(b.sequence() == 6);
 }
