@@ -576,11 +576,12 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
       if (!header_seen && (e != log_reader::event::damage || rd.first_sequence() != 0)) {
         header_seen = true;
         const sequence_number first = rd.first_sequence();
-        if (first == 0 || (expected && first != *expected)) {
+        if (first == 0 || first > k_max_sequence || (expected && first != *expected)) {
           d.reason = "the segment starts at sequence " + std::to_string(first) +
-                     (expected ? ", but the log before it ends at " + std::to_string(*expected - 1) +
-                                     " (a segment is missing)"
-                               : " (sequences start at 1)");
+                     (first > k_max_sequence ? " (above the largest sequence number)"
+                      : expected             ? ", but the log before it ends at " + std::to_string(*expected - 1) +
+                                       " (a segment is missing)"
+                                             : " (sequences start at 1)");
           d.may_be_torn = false;
           if (auto s = on_damage(todo, i, rd, *size, d); !s.ok()) return s;
           stopped = true;
@@ -592,7 +593,7 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
       if (e == log_reader::event::end) break;
       if (e == log_reader::event::record) {
         auto b = write_batch::decode(rd.record());
-        if (b && b->sequence() == *expected) {
+        if (b && b->sequence() == *expected && b->count() <= k_max_sequence - b->sequence() + 1) {
           if (auto s = apply(*b); !s.ok()) return s;
           ++report_.records;
           if (b->count() > 0) last = b->sequence() + b->count() - 1;
@@ -601,9 +602,12 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
         }
         d.record_offset = d.fragment_offset = rd.record_offset();
         d.may_be_torn = false;
-        d.reason = b ? "sequence gap: the record has sequence " + std::to_string(b->sequence()) + ", expected " +
-                           std::to_string(*expected)
-                     : "the record passed its checksum but does not decode: " + b.status().message();
+        d.reason = !b ? "the record passed its checksum but does not decode: " + b.status().message()
+                   : b->sequence() != *expected
+                       ? "sequence gap: the record has sequence " + std::to_string(b->sequence()) + ", expected " +
+                             std::to_string(*expected)
+                       : "the record's " + std::to_string(b->count()) + " sequence numbers from " +
+                             std::to_string(b->sequence()) + " pass the largest";
       } else {
         d = rd.damage();
       }
