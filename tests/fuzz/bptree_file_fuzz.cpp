@@ -99,10 +99,7 @@ result<std::unique_ptr<store_t>> open(std::shared_ptr<io::memory_fs> fs) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  fuzz::input in(data, size);
-  const std::uint8_t flags = in.byte();
-  std::string file(in.rest());
-  if ((flags & 1) != 0) reseal(file);
+  const std::string file = fuzz::split_flags(data, size, reseal).bytes;
   auto fs = fuzz::fs_with_file(k_dir, bp::k_file_name, file);
   auto st = open(fs);
   if (!st) {

@@ -61,6 +61,23 @@ class input {
   std::string_view rest_;
 };
 
+// The common input shape of the file targets: a flags byte, then the file.
+// Bit 0 of the flags asks for `reseal` (the target's checksum rewriter).
+struct flagged_file {
+  std::uint8_t flags = 0;
+  std::string bytes;
+};
+
+template <class Reseal>
+flagged_file split_flags(const std::uint8_t* data, std::size_t size, Reseal&& reseal) {
+  input in(data, size);
+  flagged_file f;
+  f.flags = in.byte();
+  f.bytes = std::string(in.rest());
+  if ((f.flags & 1) != 0) reseal(f.bytes);
+  return f;
+}
+
 inline std::string_view as_view(const std::uint8_t* data, std::size_t size) noexcept {
   return {reinterpret_cast<const char*>(data), size};
 }

@@ -104,10 +104,7 @@ void check_rewrite(const pd::snapshot_info& info, const replayed& first) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  fuzz::input in(data, size);
-  const std::uint8_t flags = in.byte();
-  std::string file(in.rest());
-  if ((flags & 1) != 0) reseal(file);
+  const std::string file = fuzz::split_flags(data, size, reseal).bytes;
   pd::snapshot_info info;
   replayed r;
   if (load(file, info, r)) check_rewrite(info, r);

@@ -140,10 +140,7 @@ void check_table(std::string_view file, bool cached) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  fuzz::input in(data, size);
-  const std::uint8_t flags = in.byte();
-  std::string file(in.rest());
-  if ((flags & 1) != 0) reseal(file);
+  const auto [flags, file] = fuzz::split_flags(data, size, reseal);
   check_table(file, (flags & 2) != 0);
   return 0;
 }

@@ -114,10 +114,7 @@ void check_recovery(const std::string& seg, persist::recovery_mode mode, const r
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  fuzz::input in(data, size);
-  const std::uint8_t flags = in.byte();
-  std::string seg(in.rest());
-  if ((flags & 1) != 0) fuzz::reseal_log_segment(seg);
+  const auto [flags, seg] = fuzz::split_flags(data, size, fuzz::reseal_log_segment);
 
   auto fs = fuzz::fs_with_file(k_dir, persist::segment_file_name(k_segment), seg);
   auto f = fs->open(k_dir / persist::segment_file_name(k_segment), io::open_mode::read_only);
