@@ -75,8 +75,10 @@ bool sound(const store_t& st, std::vector<entry>& out) {
   out = scan(st, scanned);
   std::string value;
   for (const auto& e : out) {
+    // Before check(), a damaged tree may list a key its search path misses.
     const status s = st.get(e.key, k_max_sequence, value, read_options{});
-    FUZZ_CHECK(s.ok() || s.is_corruption());
+    if (!s.ok() && !s.is_corruption() && !s.is_not_found()) std::fprintf(stderr, "get: %s\n", s.to_string().c_str());
+    FUZZ_CHECK(s.ok() || s.is_corruption() || s.is_not_found());
   }
   const status checked = st.check();
   FUZZ_CHECK(checked.ok() || checked.is_corruption());

@@ -70,13 +70,14 @@ class key_search {
     v.linearizable = false;
     v.explanation = "key " + ops_.front()->key + ": no linearization of its " + std::to_string(ops_.size()) +
                     " operations; at most " + std::to_string(best_depth_) +
-                    " can be ordered, and after them none of these can go next:" + best_stuck_;
+                    " can be ordered; that order ends with" + best_tail_ + "\nand none of these can go next:" + best_stuck_;
     return v;
   }
 
  private:
   static constexpr int k_absent = -1;
   static constexpr int k_never_written = -2;
+  static constexpr std::size_t k_tail = 6;  // operations of the longest order shown
 
   bool is_placed(std::size_t i) const noexcept { return ((placed_[i / 64] >> (i % 64)) & 1u) != 0; }
   void flip(std::size_t i) noexcept { placed_[i / 64] ^= std::uint64_t{1} << (i % 64); }
@@ -113,12 +114,18 @@ class key_search {
         continue;
       }
       flip(i);
+      path_.push_back(i);
       if (memo_.insert(memo_key(*next)).second && search(depth + 1, *next)) return true;
+      path_.pop_back();
       flip(i);
     }
     if (depth >= best_depth_ && !stuck.empty()) {
       best_depth_ = depth;
       best_stuck_ = stuck;
+      best_tail_.clear();
+      for (std::size_t k = path_.size() > k_tail ? path_.size() - k_tail : 0; k < path_.size(); ++k) {
+        best_tail_ += "\n  " + describe(*ops_[path_[k]]);
+      }
     }
     return false;
   }
@@ -127,7 +134,9 @@ class key_search {
   std::vector<int> value_id_;  // per op: the put's value, or the get's result (k_absent: not found)
   std::vector<std::uint64_t> placed_;
   std::unordered_set<std::string> memo_;
+  std::vector<std::size_t> path_;  // the order being tried
   std::size_t best_depth_ = 0;
+  std::string best_tail_;
   std::string best_stuck_;
 };
 
