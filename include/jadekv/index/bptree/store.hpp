@@ -277,7 +277,7 @@ template <comparator Cmp>
     }
   }
   if (!found) return ::jadekv::status::corruption(name + ": no valid meta page");
-  if (*size < out.page_count * out.page_size) {
+  if (out.page_count > *size / out.page_size) {  // not page_count * page_size: a damaged count overflows it
     return ::jadekv::status::corruption(name + ": file shorter than its " + std::to_string(out.page_count) +
                                         " pages");
   }
