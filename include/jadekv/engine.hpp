@@ -596,8 +596,13 @@ status engine<M, P, I, C>::get(std::string_view key, std::string& out, const rea
     if (auto s = from_memtables(*s_->mem, imm, key, at, out)) return *s;
   }
   if constexpr (k_durable) {
-    // After the memtables: an entry flushed meanwhile is in the store now.
-    auto s = s_->store->get(key, at, out, ro);
+    // After the memtables, and at the store's newest: the newest version at
+    // `at` may have been flushed meanwhile, and a compaction may already
+    // have dropped it under a newer one (only snapshots hold versions back).
+    // Every version the store holds was written before this call returns,
+    // and the newest one, when newer than `at`, by a write that ran during
+    // it: either answer is linearizable, an older one would not be.
+    auto s = s_->store->get(key, k_max_sequence, out, ro);
     if (s.ok()) s_->get_hits.add();
     return s;
   }
