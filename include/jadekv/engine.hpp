@@ -421,7 +421,13 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
   s->store = std::move(store);
   state& st = *s;
   sequence_number replayed = flushed;
-  bool replayed_new = false;  // the log held entries the store lacks
+  // Generic, so that it is instantiated only where a store exists.
+  auto flush_replayed = [&replayed](auto& s) -> status {
+    if (auto f = flush_tables(*s.store, *s.mem, s.cmp, replayed, replayed); !f.ok()) return f;
+    s.mem = s.new_tables();
+    ++s.flushes;
+    return {};
+  };
   status replay = st.persist.recover([&](const write_batch& b) -> status {
     sequence_number seq = b.sequence();
     auto r = b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
@@ -430,14 +436,9 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
     });
     if (!r.ok()) return r;
     if (seq - 1 > replayed) replayed = seq - 1;
-    replayed_new = replayed_new || replayed > flushed;
     if constexpr (k_durable) {
       // A log longer than the memtable budget is flushed as it is replayed.
-      if (st.mem_full()) {
-        if (auto f = flush_tables(*st.store, *st.mem, st.cmp, replayed, replayed); !f.ok()) return f;
-        st.mem = st.new_tables();
-        ++st.flushes;
-      }
+      if (st.mem_full()) return flush_replayed(st);
     }
     return status{};
   });
@@ -446,13 +447,11 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
     // What the log replayed goes to the store before the first read, so
     // reads after a reopen search tables, not a skiplist built in replay
     // order; then the replayed segments go.
-    if (replayed_new) {
+    if (replayed > flushed) {  // the log held entries the store lacks
       auto segment = st.persist.switch_segment();
       if (!segment) return segment.status();
       if (st.mem->entry_count() > 0) {
-        if (auto f = flush_tables(*st.store, *st.mem, st.cmp, replayed, replayed); !f.ok()) return f;
-        st.mem = st.new_tables();
-        ++st.flushes;
+        if (auto f = flush_replayed(st); !f.ok()) return f;
       }
       if (auto r = st.persist.release_segments_before(*segment); !r.ok()) return r;
     }
