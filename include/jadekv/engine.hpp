@@ -454,6 +454,11 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
         if (auto f = flush_replayed(st); !f.ok()) return f;
       }
       if (auto r = st.persist.release_segments_before(*segment); !r.ok()) return r;
+    } else if constexpr (requires { st.persist.current_segment(); }) {
+      // Nothing newer than the store: the segments before the one this open
+      // started hold only what the store has, and would otherwise pile up,
+      // one per open.
+      if (auto r = st.persist.release_segments_before(st.persist.current_segment()); !r.ok()) return r;
     }
   }
   sequence_number last = s->persist.last_sequence();
@@ -638,6 +643,7 @@ auto engine<M, P, I, C>::iterator(const read_options& ro) const -> iterator_type
   // made then holds every entry this sequence covers (published = inserted).
   const sequence_number read_seq = s_->visible.load();
   std::vector<std::unique_ptr<detail::internal_iterator>> sources;
+  sources.reserve(8);  // the memtables and the store's sources, in one allocation as a rule
   std::shared_ptr<const void> pin;
   {
     std::shared_lock view(s_->view);

@@ -1,5 +1,6 @@
 // engine open over an on-disk index: what the log replays is flushed to the
-// store before open returns, and the replayed log segments are released.
+// store before open returns, and the replayed log segments are released
+// (also when they held nothing new, so that segments do not pile up).
 #include <jadekv/jadekv.hpp>
 
 #include <doctest/doctest.h>
@@ -109,4 +110,26 @@ TEST_CASE("engine open: a log with nothing newer than the store flushes nothing"
   auto v = db->get("a");
   REQUIRE(v);
   CHECK(*v == "1");
+}
+
+TEST_CASE("engine open: reopening without writes leaves one log segment, not one per open") {
+  auto fs = std::make_shared<kv::io::memory_fs>();
+  fill(fs, std::size_t{64} << 20, 100);
+  for (int round = 0; round < 5; ++round) {
+    auto db = db_t::open(options_on(fs, std::size_t{64} << 20));
+    REQUIRE(db);
+    CHECK(log_segments(*fs) == 1);
+    check_contents(*db, 100);
+    REQUIRE(db->close().ok());
+  }
+  // And the sequence numbers go on from the store's after all those opens.
+  auto db = db_t::open(options_on(fs, std::size_t{64} << 20));
+  REQUIRE(db);
+  REQUIRE(db->put(key_of(7), "back").ok());
+  REQUIRE(db->close().ok());
+  auto again = db_t::open(options_on(fs, std::size_t{64} << 20));
+  REQUIRE(again);
+  auto v = again->get(key_of(7));
+  REQUIRE(v);
+  CHECK(*v == "back");
 }

@@ -24,12 +24,24 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <concepts>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 namespace jadekv::inline v0 {
+
+namespace detail {
+// 8 bytes at p as a big-endian integer: integer order is memcmp order.
+inline std::uint64_t load_be64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+  return v;
+}
+}  // namespace detail
 
 template <class C>
 concept comparator = std::default_initializable<C> && std::copy_constructible<C> &&
@@ -50,10 +62,22 @@ concept shortenable_comparator =
 struct bytewise_comparator {
   static constexpr std::string_view name() noexcept { return "jadekv.bytewise"; }
 
+  // Whole 8-byte words compare as big-endian integers and the rest byte by
+  // byte: for the short keys of a search this is cheaper than a call to
+  // memcmp, which the compiler cannot inline for a length it does not know.
   int compare(std::string_view a, std::string_view b) const noexcept {
     const std::size_t n = std::min(a.size(), b.size());
-    const int r = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
-    if (r != 0) return r;
+    const char* x = a.data();
+    const char* y = b.data();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const std::uint64_t u = detail::load_be64(x + i), v = detail::load_be64(y + i);
+      if (u != v) return u < v ? -1 : 1;
+    }
+    for (; i < n; ++i) {
+      const auto u = static_cast<unsigned char>(x[i]), v = static_cast<unsigned char>(y[i]);
+      if (u != v) return u < v ? -1 : 1;
+    }
     return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
   }
 

@@ -129,11 +129,14 @@ class cursor final : public ::jadekv::detail::internal_iterator {
         fail(node_corruption(view_->file->name(), id, "tree deeper than possible"));
         return false;
       }
-      page_ref p;
-      if (auto s = view_->file->load_node(id, view_->m.page_count, rf_.verify, true, rf_.fill_cache, p); !s.ok()) {
+      page_ref hold;
+      const page_ref* node = nullptr;
+      const std::size_t depth = stack_.size();
+      if (auto s = load_on_path(*view_, id, depth, depth == 1 ? stack_[0].index : 0, rf_, hold, node); !s.ok()) {
         fail(std::move(s));
         return false;
       }
+      page_ref p = node == &hold ? std::move(hold) : *node;
       const char* d = p.data();
       const bool is_leaf = p.type() == page_type::leaf;
       std::size_t i = 0;

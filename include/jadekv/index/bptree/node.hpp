@@ -102,15 +102,22 @@ inline const char* cell_at(const char* p, std::size_t i) noexcept {
   return p + decode_fixed16(p + k_header_size + k_slot_size * i);
 }
 
-// The key of cell i and, through `rest`, the first byte after it.
-inline std::string_view cell_key(const char* p, std::size_t i, const char** rest = nullptr) noexcept {
+// A key length of two or more varint bytes (keys of 128 bytes and more).
+[[gnu::noinline]] inline const char* decode_long_key_length(const char* c, std::uint32_t& n) noexcept {
+  return decode_varint32(c, c + k_max_varint32_bytes, n);
+}
+
+// The key of cell i and, through `rest`, the first byte after it. Inlined
+// into the binary searches: it runs for every probe of every page a read
+// passes.
+[[gnu::always_inline]] inline std::string_view cell_key(const char* p, std::size_t i,
+                                                        const char** rest = nullptr) noexcept {
   const char* c = cell_at(p, i);
-  std::uint32_t n = 0;
-  if (static_cast<unsigned char>(*c) < 0x80) {
-    n = static_cast<unsigned char>(*c);
+  std::uint32_t n = static_cast<unsigned char>(*c);
+  if (n < 0x80) [[likely]] {
     ++c;
   } else {
-    c = decode_varint32(c, c + k_max_varint32_bytes, n);
+    c = decode_long_key_length(c, n);
   }
   if (rest != nullptr) *rest = c + n;
   return {c, n};
@@ -130,15 +137,31 @@ struct leaf_cell {
   page_id overflow = 0;    // first page of the run, 0 when inline
 };
 
+// A varint inside a page validate_node() accepted, which decoded it within
+// the page already (invariant 1): no bound to check again. A scan decodes
+// two per entry.
+[[gnu::always_inline]] inline const char* page_varint(const char* c, std::uint64_t& v) noexcept {
+  std::uint64_t r = 0;
+  for (unsigned shift = 0;; shift += 7) {
+    const auto b = static_cast<unsigned char>(*c++);
+    r |= std::uint64_t{b & 0x7fu} << shift;
+    if (b < 0x80) break;
+  }
+  v = r;
+  return c;
+}
+
 inline leaf_cell leaf_at(const char* p, std::size_t i) noexcept {
   leaf_cell out;
   const char* c;
   out.key = cell_key(p, i, &c);
   const auto flags = static_cast<unsigned char>(*c++);
   std::uint64_t seq = 0;
-  c = decode_varint64(c, c + k_max_varint64_bytes, seq);
+  c = page_varint(c, seq);
   out.seq = seq;
-  c = decode_varint32(c, c + k_max_varint32_bytes, out.value_len);
+  std::uint64_t value_len = 0;
+  c = page_varint(c, value_len);
+  out.value_len = static_cast<std::uint32_t>(value_len);
   if ((flags & k_flag_overflow) != 0) {
     out.overflow = decode_fixed64(c);
   } else {
@@ -152,29 +175,31 @@ inline leaf_item leaf_item_at(const char* p, std::size_t i) noexcept {
   return {c.key, c.seq, c.value, c.value_len, c.overflow, c.overflow != 0};
 }
 
-// First cell whose key is >= key (count when none).
-template <class Cmp>
-std::size_t lower_bound(const char* p, std::string_view key, const Cmp& cmp) noexcept {
+// The number of cells whose key is < key, or <= key with OrEqual.
+template <bool OrEqual, class Cmp>
+std::size_t cells_before(const char* p, std::string_view key, const Cmp& cmp) noexcept {
   std::size_t lo = 0, hi = header_count(p);
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
-    if (cmp.compare(cell_key(p, mid), key) < 0) lo = mid + 1;
+    const int c = cmp.compare(cell_key(p, mid), key);
+    if (OrEqual ? c <= 0 : c < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+// First cell whose key is >= key (count when none).
+template <class Cmp>
+std::size_t lower_bound(const char* p, std::string_view key, const Cmp& cmp) noexcept {
+  return cells_before<false>(p, key, cmp);
 }
 
 // The child of a branch whose range holds key: the last cell with a key <=
 // key, or cell 0 when key is below them all.
 template <class Cmp>
 std::size_t child_index(const char* p, std::string_view key, const Cmp& cmp) noexcept {
-  std::size_t lo = 0, hi = header_count(p);  // find the first cell > key
-  while (lo < hi) {
-    const std::size_t mid = lo + (hi - lo) / 2;
-    if (cmp.compare(cell_key(p, mid), key) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo == 0 ? 0 : lo - 1;
+  const std::size_t n = cells_before<true>(p, key, cmp);
+  return n == 0 ? 0 : n - 1;
 }
 
 // ---- validation ----------------------------------------------------------

@@ -35,13 +35,7 @@
 
 namespace jadekv::inline v0::memtable::detail {
 
-// 8 bytes at p as a big-endian integer: integer order is memcmp order.
-inline std::uint64_t load_be64(const char* p) noexcept {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
-  return v;
-}
+using jadekv::detail::load_be64;
 
 template <class Cmp>
 class entry_probe {

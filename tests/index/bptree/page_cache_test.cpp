@@ -1,0 +1,100 @@
+// The bptree buffer pool: its id-to-slot table against a std::map model
+// (including erases inside wrapped probe runs), and the pool's hit, miss,
+// replace and budget behaviour.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "jadekv/index/bptree/page_cache.hpp"
+
+namespace bp = jadekv::index::detail::bptree;
+
+namespace {
+
+bp::page_ref page_of(bp::page_id id, std::size_t size) {
+  bp::page_ref p = bp::page_ref::allocate(size);
+  std::memset(p.mutable_data(), 0, size);
+  std::memcpy(p.mutable_data(), &id, sizeof id);
+  return p;
+}
+
+bp::page_id id_in(const bp::page_ref& p) {
+  bp::page_id id;
+  std::memcpy(&id, p.data(), sizeof id);
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("bptree slot_index: finds what a std::map finds through inserts and erases") {
+  for (const std::uint64_t id_range : {40ull, 1000ull, 1ull << 40}) {
+    bp::slot_index index;
+    std::map<bp::page_id, std::uint32_t> model;
+    std::mt19937_64 rng(id_range);
+    for (int step = 0; step < 40000; ++step) {
+      // Ids of one residue mod 16, as a shard of the pool holds.
+      const bp::page_id id = 16 * (1 + rng() % id_range) + 3;
+      const auto it = model.find(id);
+      if (it == model.end() && rng() % 3 != 0) {
+        const auto slot = static_cast<std::uint32_t>(rng() % 100000);
+        index.insert(id, slot);
+        model[id] = slot;
+      } else if (it != model.end()) {
+        index.erase(id);
+        model.erase(it);
+      }
+      if (step % 97 == 0) {
+        for (const auto& [k, v] : model) REQUIRE(index.find(k) == v);
+        REQUIRE(index.size() == model.size());
+      }
+      const bp::page_id probe = 16 * (1 + rng() % id_range) + 3;
+      const auto m = model.find(probe);
+      REQUIRE(index.find(probe) == (m == model.end() ? bp::slot_index::k_none : m->second));
+    }
+  }
+}
+
+TEST_CASE("bptree page_cache: hits, misses, replacement and the byte budget") {
+  constexpr std::size_t page = 512;
+  bp::page_cache cache(16 * 4 * page);  // four pages per shard
+  CHECK(!cache.find(7));
+  CHECK(cache.misses() == 1);
+
+  cache.insert(7, page_of(7, page));
+  bp::page_ref hit = cache.find(7);
+  REQUIRE(hit);
+  CHECK(id_in(hit) == 7);
+  CHECK(cache.hits() == 1);
+
+  // Replacing an id keeps one entry, charged once, and the new bytes.
+  bp::page_ref newer = page_of(7, page);
+  newer.mutable_data()[100] = 'x';
+  cache.insert(7, newer);
+  CHECK(cache.find(7).data()[100] == 'x');
+  CHECK(cache.charged_bytes() == page);
+  CHECK(id_in(hit) == 7);  // a reader's ref outlives the replacement
+
+  cache.erase(7);
+  CHECK(!cache.find(7));
+  CHECK(cache.charged_bytes() == 0);
+
+  // Far more pages than fit: the budget holds, the newest page of each
+  // shard is always present, and every hit returns its own id's bytes.
+  for (bp::page_id id = 2; id < 2000; ++id) {
+    cache.insert(id, page_of(id, page));
+    CHECK(cache.charged_bytes() <= 16 * 4 * page);
+    REQUIRE(cache.find(id));
+  }
+  std::size_t present = 0;
+  for (bp::page_id id = 2; id < 2000; ++id) {
+    if (bp::page_ref p = cache.find(id)) {
+      CHECK(id_in(p) == id);
+      ++present;
+    }
+  }
+  CHECK(present == 16 * 4);
+}
