@@ -252,10 +252,19 @@ class engine : detail::composition<M, P, I, C> {
         : memtable_options(opt.memtable),
           memtable_bytes(opt.memtable_bytes),
           cmp(opt.comparator),
-          mem(std::make_shared<tables_type>(opt.memtable, opt.comparator)),
+          mem(new_tables()),
           persist(std::move(p)) {}
 
-    std::shared_ptr<tables_type> new_tables() const { return std::make_shared<tables_type>(memtable_options, cmp); }
+    // With an on-disk index, where most lookups miss the memtable, a table
+    // set that can filter its lookups gets the budget to size the filter.
+    std::shared_ptr<tables_type> new_tables() const {
+      if constexpr (k_durable && std::constructible_from<tables_type, const typename M::options&,
+                                                         const comparator_type&, std::size_t>) {
+        return std::make_shared<tables_type>(memtable_options, cmp, memtable_bytes);
+      } else {
+        return std::make_shared<tables_type>(memtable_options, cmp);
+      }
+    }
     // The budget counts what writes added: an empty memtable set already
     // holds its arenas' first blocks (one set per shard).
     bool mem_full() const {

@@ -24,8 +24,7 @@
 //   1. A key added to the builder always matches (no false negatives).
 //   2. bloom_reader::parse rejects any contents whose size disagrees with L,
 //      or with k outside 1..30; may_match never reads outside the bits.
-//   3. key_hash is part of the file format: it reads bytes little-endian and
-//      never depends on the host.
+//   3. key_hash (core/key_hash.hpp) is part of the file format.
 #pragma once
 
 #include <algorithm>
@@ -37,6 +36,7 @@
 #include <vector>
 
 #include "jadekv/core/coding.hpp"
+#include "jadekv/core/key_hash.hpp"
 
 namespace jadekv::inline v0::index::sst {
 
@@ -44,39 +44,8 @@ inline constexpr std::size_t k_bloom_line_bytes = 64;
 inline constexpr int k_bloom_max_probes = 30;
 inline constexpr std::size_t k_bloom_trailer_size = 5;
 
-namespace detail {
-
-constexpr std::uint64_t mix64(std::uint64_t x) noexcept {  // splitmix64's finaliser
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
-
-}  // namespace detail
-
 // The 64-bit hash of a user key the filter uses (part of the format).
-inline std::uint64_t key_hash(std::string_view key) noexcept {
-  constexpr std::uint64_t k1 = 0x9e3779b97f4a7c15ull, k2 = 0xc2b2ae3d27d4eb4full;
-  std::uint64_t h = 0x243f6a8885a308d3ull ^ (static_cast<std::uint64_t>(key.size()) * k1);
-  const char* p = key.data();
-  std::size_t n = key.size();
-  for (; n >= 8; n -= 8, p += 8) {
-    std::uint64_t w = decode_fixed64(p) * k2;
-    w = std::rotl(w, 31) * k1;
-    h = std::rotl(h ^ w, 27) * 5 + 0x52dce729;
-  }
-  if (n != 0) {
-    std::uint64_t w = 0;
-    for (std::size_t i = 0; i < n; ++i) w |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-    w *= k2;
-    w = std::rotl(w, 31) * k1;
-    h ^= w;
-  }
-  return detail::mix64(h);
-}
+using ::jadekv::key_hash;
 
 // The number of probes for a budget of bits per key.
 constexpr int bloom_probes(int bits_per_key) noexcept {
