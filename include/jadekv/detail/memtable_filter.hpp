@@ -43,47 +43,51 @@ class memtable_filter {
 
   explicit memtable_filter(std::size_t budget_bytes)
       : lines_(std::clamp<std::size_t>(budget_bytes / k_budget_bytes_per_bit / k_line_bits, 1, k_max_lines)),
-        words_(std::make_unique<std::atomic<std::uint64_t>[]>(lines_ * k_line_words)) {}
+        table_(std::make_unique<line[]>(lines_)) {}
 
   void add(std::string_view key) noexcept {
     const std::uint64_t h = key_hash(key);
-    std::atomic<std::uint64_t>* line = line_of(h);
+    std::atomic<std::uint64_t>* words = line_of(h).words;
     std::uint32_t g = static_cast<std::uint32_t>(h);
     for (int i = 0; i < k_probes; ++i) {
       g *= 0x9e3779b9u;
       const std::uint32_t b = g >> 23;
       // relaxed: ordered for readers by the publication of the entry (above).
-      line[b >> 6].fetch_or(std::uint64_t{1} << (b & 63), std::memory_order_relaxed);
+      words[b >> 6].fetch_or(std::uint64_t{1} << (b & 63), std::memory_order_relaxed);
     }
   }
 
   // False only when key was never added.
   bool may_contain(std::string_view key) const noexcept {
     const std::uint64_t h = key_hash(key);
-    const std::atomic<std::uint64_t>* line = line_of(h);
+    const std::atomic<std::uint64_t>* words = line_of(h).words;
     std::uint32_t g = static_cast<std::uint32_t>(h);
     for (int i = 0; i < k_probes; ++i) {
       g *= 0x9e3779b9u;
       const std::uint32_t b = g >> 23;
       // relaxed: see the thread-safety note.
-      if ((line[b >> 6].load(std::memory_order_relaxed) & (std::uint64_t{1} << (b & 63))) == 0) return false;
+      if ((words[b >> 6].load(std::memory_order_relaxed) & (std::uint64_t{1} << (b & 63))) == 0) return false;
     }
     return true;
   }
 
-  std::size_t memory_usage() const noexcept { return lines_ * k_line_words * sizeof(std::uint64_t); }
+  std::size_t memory_usage() const noexcept { return lines_ * sizeof(line); }
 
  private:
   static constexpr std::size_t k_line_bits = 512;
   static constexpr std::size_t k_line_words = k_line_bits / 64;
   static constexpr std::size_t k_max_lines = (std::size_t{16} << 20) / (k_line_bits / 8);
 
-  std::atomic<std::uint64_t>* line_of(std::uint64_t h) const noexcept {
-    return &words_[static_cast<std::size_t>(((h >> 32) * lines_) >> 32) * k_line_words];
-  }
+  // One cache line, so that a key's probes cost one miss.
+  struct alignas(64) line {
+    std::atomic<std::uint64_t> words[k_line_words];
+  };
+  static_assert(sizeof(line) == k_line_bits / 8);
+
+  line& line_of(std::uint64_t h) const noexcept { return table_[static_cast<std::size_t>(((h >> 32) * lines_) >> 32)]; }
 
   std::size_t lines_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> words_;  // value-initialised: all bits clear
+  std::unique_ptr<line[]> table_;  // value-initialised: all bits clear
 };
 
 }  // namespace jadekv::inline v0::detail
