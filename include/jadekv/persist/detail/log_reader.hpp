@@ -229,7 +229,9 @@ inline result<bool> log_reader::record_start_from(std::uint64_t from) {
   // the longest fragment that can start inside it.
   constexpr std::size_t k_step = 64 * 1024;
   constexpr std::size_t k_tail = f::k_fragment_header_size + 0xffff;
-  std::string buf(k_step + k_tail, '\0');
+  if (from >= size_) return false;
+  // No bigger than what is left: a damaged tail of a small log costs no 128 KiB.
+  std::string buf(static_cast<std::size_t>(std::min<std::uint64_t>(k_step + k_tail, size_ - from)), '\0');
   for (std::uint64_t w = from; w + f::k_min_fragment_room <= size_; w += k_step) {
     auto r = file_.read_at(w, buf.size(), buf.data());
     if (!r) return r.status();
