@@ -1,6 +1,7 @@
 // posix_fs specifics: flock semantics across handles and processes, errno
 // mapping of real failures, O_CLOEXEC. The shared contract is in
 // file_system_test.cpp.
+#include <jadekv/io/memory_fs.hpp>
 #include <jadekv/io/posix_fs.hpp>
 
 #include <doctest/doctest.h>
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <string>
 #include <system_error>
 
@@ -178,6 +181,53 @@ TEST_CASE("posix_fs: map shows the file's bytes read-only, never past its end, u
   auto g = env.fs->open(env / "f", open_mode::read_only);
   REQUIRE(g);
   CHECK((*g)->map(4) == "xxxx");
+}
+
+TEST_CASE("posix_fs: map_for_append reserves and maps a window; what is copied in is what read_at sees") {
+  fs_env<io::posix_fs> env;
+  auto f = env.fs->open(env / "f", open_mode::create);
+  REQUIRE(f);
+  REQUIRE((*f)->write_at(0, "head").ok());
+  const std::size_t n = io::k_map_alignment;
+  auto w = (*f)->map_for_append(0, n);
+  REQUIRE_MESSAGE(w, w.status().to_string());
+  REQUIRE(w->size() == n);
+  CHECK(std::string_view(w->data(), 4) == "head");  // the bytes already there
+  std::memcpy(w->data() + 4, "body", 4);
+  auto size = (*f)->size();
+  REQUIRE(size);
+  CHECK(*size == n);  // grown by the reservation: the rest reads as zeros
+  char scratch[12] = {};
+  auto r = (*f)->read_at(0, sizeof scratch, scratch);
+  REQUIRE(r);
+  CHECK(*r == std::string_view("headbody\0\0\0\0", 12));
+  // The next window replaces this one and extends the file.
+  auto w2 = (*f)->map_for_append(n, n);
+  REQUIRE(w2);
+  std::memcpy(w2->data(), "more", 4);
+  REQUIRE((*f)->datasync().ok());
+  REQUIRE((*f)->close().ok());
+  CHECK(std::filesystem::file_size(env / "f") == 2 * n);
+  auto g = env.fs->open(env / "f", open_mode::read_only);
+  REQUIRE(g);
+  r = (*g)->read_at(n, 4, scratch);
+  REQUIRE(r);
+  CHECK(*r == "more");
+  // An offset that is not page-aligned, or an empty window, is refused.
+  auto h = env.fs->open(env / "h", open_mode::create);
+  REQUIRE(h);
+  CHECK_FALSE((*h)->map_for_append(100, n));
+  CHECK_FALSE((*h)->map_for_append(0, 0));
+}
+
+TEST_CASE("memory_fs maps nothing for appends: writers fall back to write_at") {
+  io::memory_fs fs;
+  REQUIRE(fs.mkdir("/d").ok());
+  auto f = fs.open("/d/f", open_mode::create);
+  REQUIRE(f);
+  auto w = (*f)->map_for_append(0, io::k_map_alignment);
+  REQUIRE(w);
+  CHECK(w->empty());
 }
 
 TEST_CASE("default_fs is one shared posix_fs") {

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,7 +86,25 @@ class file {
     (void)n;
     return {};
   }
+  // Bytes [offset, offset + n) of the file, reserved on disk first (a full
+  // disk is this call's error, never a fault in a later store) and mapped
+  // writable, for a writer that appends by copying: bytes copied there are
+  // in the OS at once, as after write_at, and sync()/datasync() make them
+  // durable. The file grows to at least offset + n; bytes never written
+  // read as zeros. offset is a multiple of k_map_alignment. An empty span
+  // when the file system does not map files for writing; the caller then
+  // uses write_at. One writable mapping per handle: the next call and
+  // close() release it.
+  virtual result<std::span<char>> map_for_append(std::uint64_t offset, std::size_t n) {
+    (void)offset;
+    (void)n;
+    return std::span<char>{};
+  }
 };
+
+// map_for_append offsets are multiples of this: the largest page size of the
+// platforms jadekv runs on.
+inline constexpr std::size_t k_map_alignment = 64 * 1024;
 
 // A held lock on a path; destroying it releases the lock.
 class file_lock {

@@ -35,6 +35,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,7 @@ class posix_file final : public file {
   inline status close() override;
   const std::filesystem::path& path() const noexcept override { return path_; }
   std::string_view map(std::uint64_t n) override;
+  inline result<std::span<char>> map_for_append(std::uint64_t offset, std::size_t n) override;
 
   // The descriptor, or -1 once closed.
   int native_handle() const noexcept { return fd_; }
@@ -76,6 +78,7 @@ class posix_file final : public file {
   std::filesystem::path path_;
   void* map_ = nullptr;  // of map_size_ bytes; one mapping per handle, released by close()
   std::size_t map_size_ = 0;
+  std::span<char> append_map_;  // map_for_append's; released by the next call and close()
 };
 
 class posix_lock final : public file_lock {
@@ -221,7 +224,34 @@ inline std::string_view posix_file::map(std::uint64_t n) {
   return {static_cast<const char*>(p), map_size_};
 }
 
+inline result<std::span<char>> posix_file::map_for_append(std::uint64_t offset, std::size_t n) {
+  if (!append_map_.empty()) {
+    ::munmap(append_map_.data(), append_map_.size());
+    append_map_ = {};
+  }
+  if (fd_ < 0) return errno_status("map", path_, EBADF);
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  if (n == 0 || offset % page != 0 || n > std::numeric_limits<std::uint64_t>::max() - offset ||
+      !detail::fits_off_t(offset + n)) {
+    return errno_status("map", path_, EINVAL);
+  }
+  // Blocks allocated now: a store into a page of a hole would raise SIGBUS
+  // on a full disk instead of returning ENOSPC.
+  int rc = 0;
+  while ((rc = ::posix_fallocate(fd_, static_cast<off_t>(offset), static_cast<off_t>(n))) == EINTR) {
+  }
+  if (rc != 0) return errno_status("fallocate", path_, rc);
+  void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(offset));
+  if (p == MAP_FAILED) return errno_status("map", path_, errno);
+  append_map_ = {static_cast<char*>(p), n};
+  return append_map_;
+}
+
 inline status posix_file::close() {
+  if (!append_map_.empty()) {
+    ::munmap(append_map_.data(), append_map_.size());
+    append_map_ = {};
+  }
   if (map_ != nullptr) {
     ::munmap(map_, map_size_);
     map_ = nullptr;

@@ -39,8 +39,13 @@
 // Zero-length fragments are never written, so a run of zeros never parses as
 // a fragment (type 0 is invalid too).
 //
-// Reading a segment ends in one of three ways: at the end of the file on a
-// record boundary (clean), or at a bad fragment (bad crc, type, length or
+// A writer may reserve space ahead of its records (a mapped tail, see
+// persist/detail/wal_core.hpp), so a segment left by a crash can end in
+// zeros: where a fragment would start, zeros to the end of the file end
+// the segment, cleanly.
+//
+// Reading a segment ends in one of three ways: at the end of the file, or at
+// zeros that run to it, on a record boundary (clean), or at a bad fragment (bad crc, type, length or
 // order, a nonzero trailer) or a record the file ends inside of. What recovery
 // does with the last two depends on the recovery mode and on whether any
 // valid record start follows the bad spot (see persist/recovery.hpp).

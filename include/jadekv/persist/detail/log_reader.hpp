@@ -79,6 +79,8 @@ class log_reader {
                 status_code code = status_code::corruption);
   // Loads block bi into block_; false (error_ set) on an I/O error.
   bool load_block(std::uint64_t bi);
+  // Whether bytes [from, size_) are all zero.
+  result<bool> zeros_to_end(std::uint64_t from);
 
   io::file& file_;
   std::uint64_t size_;
@@ -120,6 +122,19 @@ inline bool log_reader::load_block(std::uint64_t bi) {
   }
   block_len_ = r->size();
   block_index_ = bi;
+  return true;
+}
+
+inline result<bool> log_reader::zeros_to_end(std::uint64_t from) {
+  constexpr std::size_t k_chunk = 64 * 1024;
+  std::string buf(static_cast<std::size_t>(std::min<std::uint64_t>(k_chunk, size_ - from)), '\0');
+  for (std::uint64_t at = from; at < size_;) {
+    auto r = file_.read_at(at, static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size_ - at)), buf.data());
+    if (!r) return r.status();
+    if (r->empty()) return false;  // the file shrank while read
+    if (!std::all_of(r->begin(), r->end(), [](char c) { return c == 0; })) return false;
+    at += r->size();
+  }
   return true;
 }
 
@@ -189,6 +204,14 @@ inline log_reader::event log_reader::next() {
       pos_ += n;
       if (!in_record) good_end_ = pos_;
       continue;
+    }
+    if (!in_record && std::all_of(p, p + std::min(have, f::k_fragment_header_size), [](char c) { return c == 0; })) {
+      auto zeros = zeros_to_end(pos_);
+      if (!zeros) {
+        error_ = zeros.status();
+        return event::error;
+      }
+      if (*zeros) return event::end;  // space reserved ahead of the writer (log_format.hpp)
     }
     if (have < f::k_fragment_header_size) return damaged(pos_, "fragment header cut short by the end of the log");
     const auto type = static_cast<std::uint8_t>(p[f::k_type_offset]);
