@@ -30,10 +30,11 @@
 // group is copied into a writable mapping of the segment instead of handed
 // to write(): the bytes are in the OS as soon as the copy ends, as after a
 // write, for a fraction of its cost (a write() per group was half of an
-// unsynced put). The mapping is a window of k_tail_window bytes reserved on
-// disk ahead of the records, so a segment left by a crash ends in zeros,
-// which the reader takes as its end (log_format.hpp); a segment that is
-// switched away from or closed is first cut back to its records. A kill -9
+// unsynced put). The mapping is a window reserved on disk ahead of the
+// records (about as many bytes as the segment holds, 64 KiB to
+// k_tail_window), so a segment left by a crash ends in zeros, which the
+// reader takes as its end (log_format.hpp); a segment that is switched away
+// from or closed is first cut back to its records. A kill -9
 // can stop a copy halfway, leaving a torn last record that was never
 // acknowledged; write() leaves none, so absolute_consistency, which refuses
 // torn records, keeps using it.
@@ -86,8 +87,7 @@
 
 namespace jadekv::inline v0::persist::detail {
 
-// The mapped tail grows by windows of this many bytes (a multiple of
-// io::k_map_alignment).
+// The most the mapped tail reserves ahead of the records.
 inline constexpr std::uint64_t k_tail_window = std::uint64_t{1} << 20;
 static_assert(k_tail_window % io::k_map_alignment == 0);
 
@@ -434,10 +434,13 @@ inline status wal_core::append(write_batch& b, bool sync) {
 }
 
 inline status wal_core::write_tail(std::string_view bytes) {
-  constexpr std::uint64_t w = k_tail_window;
+  constexpr std::uint64_t a = io::k_map_alignment;
   if (map_tail_ && offset_ + bytes.size() > window_start_ + window_.size()) {
-    const std::uint64_t start = offset_ / w * w;
-    const std::uint64_t len = (offset_ + bytes.size() - start + w - 1) / w * w;
+    // Reserves ahead about what the segment holds, 64 KiB to k_tail_window:
+    // a small log stays small, a large one remaps rarely.
+    const std::uint64_t ahead = std::clamp<std::uint64_t>(offset_, a, k_tail_window);
+    const std::uint64_t start = offset_ / a * a;
+    const std::uint64_t len = (offset_ + bytes.size() + ahead - start + a - 1) / a * a;
     auto m = file_->map_for_append(start, static_cast<std::size_t>(len));
     if (m && !m->empty()) {
       window_ = *m;
