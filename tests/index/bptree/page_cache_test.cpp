@@ -1,15 +1,23 @@
 // The bptree buffer pool: its id-to-slot table against a std::map model
 // (including erases inside wrapped probe runs), and the pool's hit, miss,
-// replace and budget behaviour.
+// replace and budget behaviour; and the pager's pool hits, which hand out a
+// node only where a node was pooled.
 #include <doctest/doctest.h>
 
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "jadekv/core/comparator.hpp"
+#include "jadekv/index/bptree/format.hpp"
+#include "jadekv/index/bptree/node.hpp"
 #include "jadekv/index/bptree/page_cache.hpp"
+#include "jadekv/index/bptree/pager.hpp"
+#include "jadekv/io/memory_fs.hpp"
 
 namespace bp = jadekv::index::detail::bptree;
 
@@ -97,4 +105,39 @@ TEST_CASE("bptree page_cache: hits, misses, replacement and the byte budget") {
     }
   }
   CHECK(present == 16 * 4);
+}
+
+// A damaged file can name the first page of an overflow run as a node. The
+// run, read and pooled by a value lookup, must not come back from the pool
+// as that node (it never passed the node checks): found by the bptree_file
+// fuzz target, where a cursor then decoded run bytes as branch cells and
+// read outside the page.
+TEST_CASE("bptree pager: a pooled overflow run is not handed out as a node") {
+  constexpr std::size_t k_page = 512;
+  auto fs = std::make_shared<jadekv::io::memory_fs>();
+  REQUIRE(fs->mkdir("/d").ok());
+  std::string file(4 * k_page, '\0');
+  char* run = file.data() + 3 * k_page;
+  bp::write_header(run, bp::page_type::overflow, 0, 3, 0);
+  std::memset(run + bp::k_header_size, 'v', 100);
+  bp::seal(run, k_page);
+  {
+    auto f = fs->open("/d/data", jadekv::io::open_mode::create);
+    REQUIRE(f);
+    REQUIRE((*f)->write_at(0, file).ok());
+  }
+  auto reader = fs->open("/d/data", jadekv::io::open_mode::read_only);
+  auto writer = fs->open("/d/data", jadekv::io::open_mode::read_write);
+  REQUIRE(reader);
+  REQUIRE(writer);
+  bp::pager<jadekv::bytewise_comparator> pg(std::move(*reader), std::move(*writer), "/d/data", k_page, 1 << 20, {});
+  bp::page_ref got;
+  REQUIRE(pg.load_run(3, 1, bp::page_type::overflow, 4, true, true, true, got).ok());
+  CHECK(got.type() == bp::page_type::overflow);
+  bp::page_ref node;
+  const jadekv::status s = pg.load_node(3, 4, true, true, true, node);
+  CHECK(s.is_corruption());
+  CHECK_FALSE(node);
+  // Read past the pool, it fails the node checks as well.
+  CHECK(pg.load_node(3, 4, true, false, false, node).is_corruption());
 }

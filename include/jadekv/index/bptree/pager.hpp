@@ -61,7 +61,13 @@ class pager {
                    page_ref& out) {
     if (use_cache) {
       out = cache_.find(id);
-      if (out) return {};
+      if (out) {
+        // Pages enter the pool validated for what they were read as; a
+        // damaged file can name an overflow run's first page as a node.
+        if (out.size() == page_size_ && (out.type() == page_type::leaf || out.type() == page_type::branch)) return {};
+        out = {};
+        return node_corruption(name_, id, "a node id that is the start of an overflow or free list run");
+      }
     }
     if (id < k_first_data_page || id >= page_count) return node_corruption(name_, id, "page id out of range");
     page_ref p = page_ref::allocate(page_size_);
