@@ -217,10 +217,12 @@ class wal_core {
   std::string buf_;
   std::vector<writer*> group_;
   // The mapped tail: bytes [window_start_, window_start_ + window_.size())
-  // of file_, while map_tail_.
+  // of file_, while map_tail_. reserved_to_: how far a reservation may have
+  // grown file_ (a failed mapping can still have reserved), for seal_tail.
   bool map_tail_ = false;
   std::span<char> window_;
   std::uint64_t window_start_ = 0;
+  std::uint64_t reserved_to_ = 0;
 
   // Written only by the tail owner (and by recover, before any append);
   // read anywhere. Release/acquire: a reader that sees a number also sees
@@ -333,7 +335,7 @@ inline status wal_core::start_segment(std::uint64_t number, sequence_number firs
   offset_ = synced_offset_ = header.size();
   map_tail_ = cfg_.recovery != recovery_mode::absolute_consistency;
   window_ = {};
-  window_start_ = 0;
+  window_start_ = reserved_to_ = 0;
   std::lock_guard g(files_mu_);
   segments_.push_back(number);
   return {};
@@ -441,6 +443,7 @@ inline status wal_core::write_tail(std::string_view bytes) {
     const std::uint64_t ahead = std::clamp<std::uint64_t>(offset_, a, k_tail_window);
     const std::uint64_t start = offset_ / a * a;
     const std::uint64_t len = (offset_ + bytes.size() + ahead - start + a - 1) / a * a;
+    reserved_to_ = std::max(reserved_to_, start + len);
     auto m = file_->map_for_append(start, static_cast<std::size_t>(len));
     if (m && !m->empty()) {
       window_ = *m;
@@ -460,7 +463,7 @@ inline status wal_core::write_tail(std::string_view bytes) {
 }
 
 inline status wal_core::seal_tail() {
-  const bool reserved = window_start_ + window_.size() > offset_;
+  const bool reserved = reserved_to_ > offset_;
   if (reserved) {
     if (auto s = file_->truncate(offset_); !s.ok()) return s;
   }
