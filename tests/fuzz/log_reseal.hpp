@@ -21,13 +21,15 @@ inline void reseal_log_segment(std::string& seg) {
   namespace pd = jadekv::persist::detail;
   using jadekv::decode_fixed32;
   using jadekv::encode_fixed32;
-  if (seg.size() < lf::k_header_size) return;
-  encode_fixed32(seg.data() + lf::k_header_crc_offset,
-                 jadekv::crc32c::mask(jadekv::crc32c::value(seg.data(), lf::k_header_crc_offset)));
+  const bool v1 = seg.size() >= lf::k_v1_header_size && decode_fixed32(seg.data() + lf::k_version_offset) == 1;
+  const std::size_t header = v1 ? lf::k_v1_header_size : lf::k_header_size;
+  const std::size_t crc_at = v1 ? lf::k_v1_header_crc_offset : lf::k_header_crc_offset;
+  if (seg.size() < header) return;
+  encode_fixed32(seg.data() + crc_at, jadekv::crc32c::mask(jadekv::crc32c::value(seg.data(), crc_at)));
   const std::uint32_t bs = decode_fixed32(seg.data() + lf::k_block_size_offset);
   if (!lf::valid_block_size(bs)) return;
   const std::uint32_t seed = pd::segment_seed(jadekv::decode_fixed64(seg.data() + lf::k_number_offset));
-  std::size_t pos = lf::k_header_size;
+  std::size_t pos = header;
   while (pos < seg.size()) {
     const std::size_t room = bs - pos % bs;
     if (room < lf::k_min_fragment_room) {

@@ -38,6 +38,7 @@ struct read_result {
   std::vector<std::string> records;
   d::log_reader::event last{};
   d::log_damage damage;
+  std::uint64_t first_sequence = 0, prev_segment = 0, prev_end = 0;
 };
 
 read_result read_segment(const std::string& bytes, std::uint64_t number) {
@@ -53,20 +54,49 @@ read_result read_segment(const std::string& bytes, std::uint64_t number) {
     out.records.emplace_back(rd.record());
   }
   if (out.last == d::log_reader::event::damage) out.damage = rd.damage();
+  out.first_sequence = rd.first_sequence();
+  out.prev_segment = rd.prev_segment();
+  out.prev_end = rd.prev_end();
   return out;
 }
 
 }  // namespace
 
 TEST_CASE("log_format: the header layout is as documented") {
-  const std::string h = d::encode_segment_header(0x0102030405060708ull, 4096, 77);
+  const std::string h = d::encode_segment_header(0x0102030405060708ull, 4096, 77, 0x1112131415161718ull, 999);
   REQUIRE(h.size() == f::k_header_size);
+  CHECK(h.size() == 52);
   CHECK(h.substr(0, 8) == std::string("\x89jkvwal\n", 8));
-  CHECK(kv::decode_fixed32(h.data() + 8) == 1);
+  CHECK(kv::decode_fixed32(h.data() + 8) == 2);
   CHECK(kv::decode_fixed32(h.data() + 12) == 4096);
   CHECK(kv::decode_fixed64(h.data() + 16) == 0x0102030405060708ull);
   CHECK(kv::decode_fixed64(h.data() + 24) == 77);
-  CHECK(kv::crc32c::unmask(kv::decode_fixed32(h.data() + 32)) == kv::crc32c::value(h.data(), 32));
+  CHECK(kv::decode_fixed64(h.data() + 32) == 0x1112131415161718ull);
+  CHECK(kv::decode_fixed64(h.data() + 40) == 999);
+  CHECK(kv::crc32c::unmask(kv::decode_fixed32(h.data() + 48)) == kv::crc32c::value(h.data(), 48));
+  const auto got = read_segment(h, 0x0102030405060708ull);
+  CHECK(got.last == d::log_reader::event::end);
+  CHECK(got.prev_segment == 0x1112131415161718ull);
+  CHECK(got.prev_end == 999);
+}
+
+TEST_CASE("log_format: a version 1 segment (no prev fields, 36-byte header) is still read") {
+  // Version 1 as its writers laid it out: the version 2 header's first 32
+  // bytes with version 1, then the crc of those at 32, then fragments.
+  constexpr std::uint64_t number = 9;
+  std::string seg = d::encode_segment_header(number, 128, 5).substr(0, 32);
+  kv::encode_fixed32(seg.data() + 8, 1);
+  seg.resize(36);
+  kv::encode_fixed32(seg.data() + 32, kv::crc32c::mask(kv::crc32c::value(seg.data(), 32)));
+  const std::vector<std::string> records = {"one", std::string(300, 'x'), "three"};
+  std::uint64_t end = seg.size();
+  for (const auto& r : records) end = d::frame_record(seg, end, 128, d::segment_seed(number), r);
+  REQUIRE(end == seg.size());
+  const auto got = read_segment(seg, number);
+  CHECK(got.last == d::log_reader::event::end);
+  CHECK(got.records == records);
+  CHECK(got.first_sequence == 5);
+  CHECK(got.prev_segment == 0);
 }
 
 TEST_CASE("log_format: framing and reading agree for every record size across block sizes") {

@@ -403,7 +403,7 @@ TEST_CASE("wal: a segment of a newer format version is not_supported in every mo
   const auto seg = k_dir / segment_names(*fs, k_dir).front();
   std::string bytes = read_all(*fs, seg);
   namespace f = persist::log_format;
-  kv::encode_fixed32(bytes.data() + f::k_version_offset, 2);
+  kv::encode_fixed32(bytes.data() + f::k_version_offset, f::k_version + 1);
   kv::encode_fixed32(bytes.data() + f::k_header_crc_offset,
                      kv::crc32c::mask(kv::crc32c::value(bytes.data(), f::k_header_crc_offset)));
   write_all(*fs, seg, bytes);

@@ -8,7 +8,7 @@
 //   offset  size  field
 //   0       8     magic       89 6a 6b 76 77 61 6c 0a  ("\x89jkvwal\n": the high
 //                             byte catches 7-bit transfers, the \n newline mangling)
-//   8       4     version     fixed32, 1
+//   8       4     version     fixed32, 2 (1 is read too: see below)
 //   12      4     block size  fixed32, a power of two in [64, 65536]
 //   16      8     segment     fixed64, the number in the file name; a file
 //                             renamed or copied to another number is rejected
@@ -16,8 +16,23 @@
 //                             record has (last assigned + 1 when it was made):
 //                             a missing segment shows as a gap, and a segment
 //                             with no records still tells the last sequence
+//   32      8     prev        fixed64, the number of the segment written just
+//                             before this one, 0 if none
+//   40      8     prev end    fixed64, where that segment's records ended when
+//                             this one was made (its size once cut back)
+//   48      4     header crc  masked crc32c of bytes 0..47
+//   52            the first fragment
+//
+// prev and prev end exist because a writer does not fsync a segment when it
+// moves on to the next one (only before a later synced write, and at close):
+// after a power loss an older segment can end early. The next segment's
+// header, fsynced when it was made, tells that loss (the segment named prev
+// ends before prev end) from a missing segment (prev names another one).
+//
+// Version 1 (written before prev existed) is the same up to offset 32, then
 //   32      4     header crc  masked crc32c of bytes 0..31
 //   36            the first fragment
+// and its writers fsynced every segment before starting the next.
 //
 // Then fragments, back to back; no fragment crosses a block boundary:
 //
@@ -58,16 +73,22 @@
 namespace jadekv::inline v0::persist::log_format {
 
 inline constexpr std::string_view k_magic{"\x89jkvwal\n", 8};
-inline constexpr std::uint32_t k_version = 1;
+inline constexpr std::uint32_t k_version = 2;  // written
+inline constexpr std::uint32_t k_oldest_version = 1;  // still read
 
-// Segment header: field offsets and total size.
+// Segment header (version 2): field offsets and total size.
 inline constexpr std::size_t k_magic_offset = 0;
 inline constexpr std::size_t k_version_offset = 8;
 inline constexpr std::size_t k_block_size_offset = 12;
 inline constexpr std::size_t k_number_offset = 16;
 inline constexpr std::size_t k_first_sequence_offset = 24;
-inline constexpr std::size_t k_header_crc_offset = 32;
-inline constexpr std::size_t k_header_size = 36;
+inline constexpr std::size_t k_prev_number_offset = 32;
+inline constexpr std::size_t k_prev_end_offset = 40;
+inline constexpr std::size_t k_header_crc_offset = 48;
+inline constexpr std::size_t k_header_size = 52;
+// Version 1: no prev fields, the crc at 32.
+inline constexpr std::size_t k_v1_header_crc_offset = 32;
+inline constexpr std::size_t k_v1_header_size = 36;
 
 // Fragment header: field offsets and total size.
 inline constexpr std::size_t k_crc_offset = 0;
@@ -90,8 +111,10 @@ constexpr bool valid_block_size(std::uint64_t b) noexcept {
 
 static_assert(k_magic.size() == k_version_offset - k_magic_offset);
 static_assert(k_version_offset + 4 == k_block_size_offset && k_block_size_offset + 4 == k_number_offset);
-static_assert(k_number_offset + 8 == k_first_sequence_offset && k_first_sequence_offset + 8 == k_header_crc_offset);
+static_assert(k_number_offset + 8 == k_first_sequence_offset && k_first_sequence_offset + 8 == k_prev_number_offset);
+static_assert(k_prev_number_offset + 8 == k_prev_end_offset && k_prev_end_offset + 8 == k_header_crc_offset);
 static_assert(k_header_crc_offset + 4 == k_header_size);
+static_assert(k_first_sequence_offset + 8 == k_v1_header_crc_offset && k_v1_header_crc_offset + 4 == k_v1_header_size);
 static_assert(k_crc_offset + 4 == k_length_offset && k_length_offset + 2 == k_type_offset);
 static_assert(k_type_offset + 1 == k_fragment_header_size);
 static_assert(k_header_size + k_min_fragment_room <= k_min_block_size, "block 0 holds the header and a fragment");

@@ -10,7 +10,7 @@ namespace jadekv::inline v0::persist {
 struct stats {
   std::uint64_t records = 0;        // batches appended since open
   std::uint64_t bytes_written = 0;  // bytes handed to the OS: log records and snapshots
-  std::uint64_t syncs = 0;          // fsync/fdatasync calls on log segments (group commits, switches, close)
+  std::uint64_t syncs = 0;          // fsync/fdatasync calls on log segments (group commits, older segments before a synced group, new segment headers, close)
   std::uint64_t dir_syncs = 0;      // fsyncs of the directory
   std::uint64_t groups = 0;         // group commits: one write each, and one fsync if any member asked
   std::uint64_t max_group = 0;      // most batches in one group

@@ -23,9 +23,12 @@
 // last_sequence and close may be called from any thread at once. open and
 // recover come first, from one thread. See detail/wal_core.hpp.
 //
+// switch_segment does not fsync the segment it leaves: the next synced
+// append does first, or close, or nothing if the segment is released before.
+//
 // Invariants: those of detail/wal_core.hpp; in short, sequence order is log
-// order, only the newest segment can have a torn tail, and corruption before
-// the tail is never taken for the end of the log.
+// order, a synced write is never kept after a write lost before it, and
+// corruption is never taken for the end of the log.
 #pragma once
 
 #include <chrono>
@@ -98,7 +101,8 @@ class wal {
   status append(write_batch& b, const write_options& wo) { return core().append(b, wo.sync); }
   status append(write_batch& b) { return core().append(b, false); }
 
-  // Fsyncs the current segment and starts a new one; returns its number.
+  // Starts a new segment (the current one is left for a later fsync, see
+  // above); returns its number.
   result<std::uint64_t> switch_segment() {
     auto r = core().rotate();
     if (!r) return r.status();

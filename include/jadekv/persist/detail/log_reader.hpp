@@ -54,6 +54,9 @@ class log_reader {
   // The next record, the clean end of the segment, the first damage, or an
   // I/O error. REQUIRES: no earlier damage or error.
   event next();
+  // Checks the header alone (next() does so first): event::record when it
+  // is sound, else damage or error. REQUIRES: no earlier damage or error.
+  event header();
 
   // Valid after event::record: the record and the offsets it spans.
   std::string_view record() const noexcept { return record_; }
@@ -64,6 +67,10 @@ class log_reader {
   // The header's first sequence number once the header checked out (record,
   // end, or damage past the header); 0 before.
   std::uint64_t first_sequence() const noexcept { return first_sequence_; }
+  // The header's prev and prev end (log_format.hpp) once it checked out; 0
+  // for none, and for version 1 headers, which do not say.
+  std::uint64_t prev_segment() const noexcept { return prev_segment_; }
+  std::uint64_t prev_end() const noexcept { return prev_end_; }
 
   const log_damage& damage() const noexcept { return damage_; }
   const status& error() const noexcept { return error_; }
@@ -88,6 +95,8 @@ class log_reader {
   std::uint32_t seed_;
   std::uint32_t block_size_ = 0;  // 0 until the header is read
   std::uint64_t first_sequence_ = 0;
+  std::uint64_t prev_segment_ = 0;
+  std::uint64_t prev_end_ = 0;
   std::uint64_t pos_ = 0;         // next fragment (or trailer)
   std::uint64_t record_offset_ = 0;
   std::uint64_t good_end_ = 0;
@@ -141,28 +150,38 @@ inline result<bool> log_reader::zeros_to_end(std::uint64_t from) {
 inline log_reader::event log_reader::check_header() {
   namespace f = log_format;
   record_offset_ = 0;
-  if (size_ < f::k_header_size) {
-    return damaged(0, "segment header cut short (" + std::to_string(size_) + " of " +
-                          std::to_string(f::k_header_size) + " bytes)");
-  }
+  auto cut_short = [&](std::size_t need) {
+    return damaged(0, "segment header cut short (" + std::to_string(size_) + " of " + std::to_string(need) + " bytes)");
+  };
+  if (size_ < f::k_v1_header_size) return cut_short(f::k_v1_header_size);
   char h[f::k_header_size];
-  auto r = file_.read_at(0, f::k_header_size, h);
+  const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(size_, f::k_header_size));
+  auto r = file_.read_at(0, want, h);
   if (!r) {
     error_ = r.status();
     return event::error;
   }
-  if (r->size() != f::k_header_size) return damaged(0, "segment header cut short (file shrank while read)");
-  if (crc32c::unmask(decode_fixed32(h + f::k_header_crc_offset)) != crc32c::value(h, f::k_header_crc_offset)) {
-    return damaged(0, "segment header checksum mismatch");
-  }
-  if (std::string_view(h + f::k_magic_offset, f::k_magic.size()) != f::k_magic) {
-    return damaged(0, "not a jadekv log segment (bad magic)", false);
-  }
-  if (const auto v = decode_fixed32(h + f::k_version_offset); v != f::k_version) {
+  if (r->size() != want) return damaged(0, "segment header cut short (file shrank while read)");
+  const bool magic = std::string_view(h + f::k_magic_offset, f::k_magic.size()) == f::k_magic;
+  const std::uint32_t v = decode_fixed32(h + f::k_version_offset);
+  auto crc_holds = [&](std::size_t at) {
+    return want >= at + 4 && crc32c::unmask(decode_fixed32(h + at)) == crc32c::value(h, at);
+  };
+  // A newer version's header is not ours to parse; it is told from a damaged
+  // one by a checksum where either version of ours keeps it.
+  if (magic && v > f::k_version && (crc_holds(f::k_header_crc_offset) || crc_holds(f::k_v1_header_crc_offset))) {
     return damaged(0, "log format version " + std::to_string(v) + " is not supported (this build reads " +
-                          std::to_string(f::k_version) + ")",
+                          std::to_string(f::k_oldest_version) + " to " + std::to_string(f::k_version) + ")",
                    false, status_code::not_supported);
   }
+  const bool v1 = v == 1;
+  const std::size_t hsize = v1 ? f::k_v1_header_size : f::k_header_size;
+  if (want < hsize) return cut_short(hsize);
+  if (!crc_holds(v1 ? f::k_v1_header_crc_offset : f::k_header_crc_offset)) {
+    return damaged(0, "segment header checksum mismatch");
+  }
+  if (!magic) return damaged(0, "not a jadekv log segment (bad magic)", false);
+  if (v < f::k_oldest_version) return damaged(0, "log format version " + std::to_string(v) + " does not exist", false);
   const std::uint32_t bs = decode_fixed32(h + f::k_block_size_offset);
   if (!f::valid_block_size(bs)) return damaged(0, "invalid block size " + std::to_string(bs), false);
   if (const auto n = decode_fixed64(h + f::k_number_offset); n != number_) {
@@ -172,9 +191,15 @@ inline log_reader::event log_reader::check_header() {
   }
   block_size_ = bs;
   first_sequence_ = decode_fixed64(h + f::k_first_sequence_offset);
-  pos_ = good_end_ = f::k_header_size;
+  if (!v1) {
+    prev_segment_ = decode_fixed64(h + f::k_prev_number_offset);
+    prev_end_ = decode_fixed64(h + f::k_prev_end_offset);
+  }
+  pos_ = good_end_ = hsize;
   return event::record;  // "no damage": next() carries on
 }
+
+inline log_reader::event log_reader::header() { return block_size_ == 0 ? check_header() : event::record; }
 
 inline log_reader::event log_reader::next() {
   namespace f = log_format;

@@ -49,8 +49,10 @@ inline std::uint32_t fragment_crc(std::uint32_t seed, const char* p, std::size_t
   return crc32c::mask(crc32c::extend(seed, p, log_format::k_fragment_header_size - log_format::k_length_offset + length));
 }
 
-// The segment header.
-inline std::string encode_segment_header(std::uint64_t segment, std::uint32_t block_size, std::uint64_t first_sequence) {
+// The segment header (the current version). prev/prev_end: the segment
+// written just before this one and where its records ended, 0 and 0 if none.
+inline std::string encode_segment_header(std::uint64_t segment, std::uint32_t block_size, std::uint64_t first_sequence,
+                                         std::uint64_t prev = 0, std::uint64_t prev_end = 0) {
   namespace f = log_format;
   std::string h(f::k_header_size, '\0');
   h.replace(f::k_magic_offset, f::k_magic.size(), f::k_magic);
@@ -58,6 +60,8 @@ inline std::string encode_segment_header(std::uint64_t segment, std::uint32_t bl
   encode_fixed32(h.data() + f::k_block_size_offset, block_size);
   encode_fixed64(h.data() + f::k_number_offset, segment);
   encode_fixed64(h.data() + f::k_first_sequence_offset, first_sequence);
+  encode_fixed64(h.data() + f::k_prev_number_offset, prev);
+  encode_fixed64(h.data() + f::k_prev_end_offset, prev_end);
   encode_fixed32(h.data() + f::k_header_crc_offset, crc32c::mask(crc32c::value(h.data(), f::k_header_crc_offset)));
   return h;
 }

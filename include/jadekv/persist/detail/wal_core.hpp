@@ -39,13 +39,26 @@
 // acknowledged; write() leaves none, so absolute_consistency, which refuses
 // torn records, keeps using it.
 //
+// Lazy switch: moving to a new segment does not fsync the old one (a memtable
+// switch would otherwise wait for, and write back, a whole memtable's log,
+// which is deleted unread once the memtable is flushed). The old segment is
+// listed in unsynced_ and fsynced only when it must be: before the next
+// synced group is acknowledged, at close, never if it is released first.
+// absolute_consistency, which refuses any torn record, keeps the eager sync.
+//
 // Invariants:
 //   1. Sequence numbers are assigned by the tail owner in queue order, so the
 //      log holds batches in sequence order with no gap; each segment header
-//      records the sequence its first record has.
-//   2. A segment gets its first record only after the previous segment is
-//      fsynced and the new one's header and name are durable; so after any
-//      crash only the newest segment can have a torn tail.
+//      records the sequence its first record has, and the segment before it
+//      with where that one's records ended.
+//   2. A segment gets its first record only after its header and name are
+//      durable. A synced group is acknowledged only after every older
+//      segment still listed (unsynced_) is fsynced. So after a kill -9 only
+//      the newest segment can have a torn tail; after a power loss an older
+//      segment can end early, but then no later segment holds a synced
+//      write, and recovery (which sees the loss in the next header) stops
+//      there and sets the later segments aside: a prefix of the history,
+//      with every synced write in it.
 //   3. After a failed write or fsync every later append, rotate and close
 //      returns that error (sticky): an fsync is never retried and taken as
 //      success. Reopening is the only way on.
@@ -162,8 +175,10 @@ class wal_core {
   template <class Work>
   auto exclusive(Work&& work) -> decltype(work());
   // REQUIRES: tail ownership. Creates segment `number` (written aside,
-  // fsynced, renamed, directory fsynced) and makes it current.
-  status start_segment(std::uint64_t number, sequence_number first_sequence);
+  // fsynced, renamed, directory fsynced) and makes it current; prev and
+  // prev_end go into its header (log_format.hpp).
+  status start_segment(std::uint64_t number, sequence_number first_sequence, std::uint64_t prev,
+                       std::uint64_t prev_end);
   // Records s as the sticky error (invariant 3) and returns it.
   status fail(status s);
   void count_sync(bool dir) {
@@ -178,9 +193,14 @@ class wal_core {
   // REQUIRES: tail ownership. Writes bytes at offset_: through the mapped
   // tail while there is one, else with write_at.
   status write_tail(std::string_view bytes);
-  // REQUIRES: tail ownership. Makes file_'s records durable and cuts off
-  // the space reserved past them, ahead of a switch or a close.
+  // REQUIRES: tail ownership. Cuts off the space reserved past file_'s
+  // records (not durably: zeros to the end are a clean end anyway).
+  status cut_back_tail();
+  // REQUIRES: tail ownership. cut_back_tail, and makes the records durable.
   status seal_tail();
+  // REQUIRES: tail ownership. Fsyncs the older segments in unsynced_ that
+  // are still there (released ones need nothing), and unlists them.
+  status sync_older();
   // Recovery's answer to damage in segment todo[i].
   status on_damage(const std::vector<std::uint64_t>& todo, std::size_t i, log_reader& rd, std::uint64_t size,
                    const log_damage& d);
@@ -188,6 +208,11 @@ class wal_core {
   // aside as ".discarded" when not even its header is kept.
   status cut_segment(std::uint64_t number, std::uint64_t keep);
   status set_aside(std::uint64_t number);
+  // Sets aside segments todo[from..] (none holds a write recovery keeps).
+  status set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from, const std::string& why);
+  // Whether segment `next`'s header says `number` came just before it and
+  // reached past `end`: then a power loss took number's bytes from end on.
+  result<bool> lost_tail(std::uint64_t number, std::uint64_t next, std::uint64_t end);
 
   const std::shared_ptr<io::file_system> fs_;
   const std::filesystem::path dir_;
@@ -206,6 +231,7 @@ class wal_core {
 
   mutable std::mutex files_mu_;
   std::vector<std::uint64_t> segments_;  // GUARDED_BY(files_mu_); ascending, the current one last
+  std::vector<std::uint64_t> unsynced_;  // GUARDED_BY(files_mu_); older segments not known durable
   std::uint64_t next_number_ = 1;        // GUARDED_BY(files_mu_)
 
   // The log tail: owned by the front of queue_ (see the top of this file).
@@ -308,10 +334,11 @@ auto wal_core::exclusive(Work&& work) -> decltype(work()) {
   return r;
 }
 
-inline status wal_core::start_segment(std::uint64_t number, sequence_number first_sequence) {
+inline status wal_core::start_segment(std::uint64_t number, sequence_number first_sequence, std::uint64_t prev,
+                                      std::uint64_t prev_end) {
   const std::string name = segment_file_name(number);
   const auto tmp = path_of(temp_file_name(name));
-  const std::string header = encode_segment_header(number, cfg_.block_size, first_sequence);
+  const std::string header = encode_segment_header(number, cfg_.block_size, first_sequence, prev, prev_end);
   auto made = [&]() -> result<std::unique_ptr<io::file>> {
     auto f = fs_->open(tmp, io::open_mode::create_new);
     if (!f) return f.status();
@@ -328,7 +355,7 @@ inline status wal_core::start_segment(std::uint64_t number, sequence_number firs
   // The handle survives the rename (file_system invariant 3). Until the
   // directory is synced nothing goes into the new segment.
   if (auto s = sync_dir(); !s.ok()) return s.with_context("wal: start segment " + name);
-  if (file_) (void)file_->close();  // its bytes are durable; a close error changes nothing
+  if (file_) (void)file_->close();  // synced, or listed in unsynced_; a close error changes nothing
   file_ = std::move(*made);
   segment_ = number;
   seed_ = segment_seed(number);
@@ -400,7 +427,8 @@ inline status wal_core::append(write_batch& b, bool sync) {
     offset_ = end;
     if (want_sync) {
       const auto t0 = std::chrono::steady_clock::now();
-      s = file_->datasync();
+      s = sync_older();
+      if (s.ok()) s = file_->datasync();
       sync_took = std::chrono::steady_clock::now() - t0;
       synced = true;
       if (s.ok()) synced_offset_ = offset_;
@@ -462,16 +490,42 @@ inline status wal_core::write_tail(std::string_view bytes) {
   return file_->write_at(offset_, bytes);
 }
 
+inline status wal_core::cut_back_tail() {
+  if (reserved_to_ > offset_) {
+    if (auto s = file_->truncate(offset_); !s.ok()) return s;
+    reserved_to_ = offset_;
+  }
+  return {};
+}
+
 inline status wal_core::seal_tail() {
   const bool reserved = reserved_to_ > offset_;
-  if (reserved) {
-    if (auto s = file_->truncate(offset_); !s.ok()) return s;
-  }
+  if (auto s = cut_back_tail(); !s.ok()) return s;
   if (reserved || synced_offset_ < offset_) {
     if (auto s = file_->datasync(); !s.ok()) return s;
     count_sync(false);
     synced_offset_ = offset_;
   }
+  return {};
+}
+
+inline status wal_core::sync_older() {
+  std::vector<std::uint64_t> todo;
+  {
+    std::lock_guard g(files_mu_);
+    if (unsynced_.empty()) return {};
+    todo = unsynced_;
+  }
+  for (const std::uint64_t n : todo) {
+    auto f = fs_->open(path_of(segment_file_name(n)), io::open_mode::read_only);
+    if (!f && f.status().is_not_found()) continue;  // released meanwhile
+    if (!f) return f.status().with_context("wal: sync older segment");
+    if (auto s = (*f)->datasync(); !s.ok()) return s.with_context("wal: sync older segment");
+    count_sync(false);
+    (void)(*f)->close();
+  }
+  std::lock_guard g(files_mu_);
+  std::erase_if(unsynced_, [&](std::uint64_t n) { return std::find(todo.begin(), todo.end(), n) != todo.end(); });
   return {};
 }
 
@@ -481,10 +535,18 @@ inline result<rotation> wal_core::rotate() {
       std::lock_guard g(mu_);
       if (auto s = refuse_locked(); !s.ok()) return s;
     }
-    if (auto s = seal_tail(); !s.ok()) return fail(std::move(s));
+    if (cfg_.recovery == recovery_mode::absolute_consistency) {
+      if (auto s = seal_tail(); !s.ok()) return fail(std::move(s));
+    } else {
+      if (auto s = cut_back_tail(); !s.ok()) return fail(std::move(s));
+      if (synced_offset_ < offset_) {
+        std::lock_guard g(files_mu_);
+        unsynced_.push_back(segment_);
+      }
+    }
     const sequence_number last = last_sequence_.load(std::memory_order_relaxed);
     const std::uint64_t number = new_file_number();
-    if (auto s = start_segment(number, last + 1); !s.ok()) return fail(std::move(s));
+    if (auto s = start_segment(number, last + 1, segment_, offset_); !s.ok()) return fail(std::move(s));
     return rotation{number, last};
   });
 }
@@ -500,10 +562,12 @@ inline status wal_core::release_segments_before(std::uint64_t number) {
   if (stop == segments_.begin()) return {};
   for (auto it = segments_.begin(); it != stop; ++it) {
     if (auto s = fs_->remove(path_of(segment_file_name(*it))); !s.ok() && !s.is_not_found()) {
+      std::erase_if(unsynced_, [&](std::uint64_t n) { return n < *it; });
       segments_.erase(segments_.begin(), it);
       return s.with_context("wal: release segments");
     }
   }
+  std::erase_if(unsynced_, [&](std::uint64_t n) { return n < number; });
   segments_.erase(segments_.begin(), stop);
   return sync_dir().with_context("wal: release segments");
 }
@@ -519,6 +583,7 @@ inline status wal_core::close() {
     }
     if (file_) {
       if (s.ok()) s = seal_tail();
+      if (s.ok()) s = sync_older();
       auto c = file_->close();
       if (s.ok()) s = c;
       file_.reset();
@@ -547,8 +612,32 @@ inline status wal_core::set_aside(std::uint64_t number) {
   return {};
 }
 
+inline status wal_core::set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from,
+                                       const std::string& why) {
+  for (std::size_t j = from; j < todo.size(); ++j) {
+    const std::string name = segment_file_name(todo[j]);
+    auto sz = fs_->file_size(path_of(name));
+    if (!sz) return sz.status();
+    report_.bytes_dropped += *sz;
+    if (auto s = set_aside(todo[j]); !s.ok()) return s;
+    report_.ignored.push_back(name + ": " + why + ", set aside as " + discarded_file_name(name));
+  }
+  return from < todo.size() ? sync_dir() : status{};
+}
+
+inline result<bool> wal_core::lost_tail(std::uint64_t number, std::uint64_t next, std::uint64_t end) {
+  auto f = fs_->open(path_of(segment_file_name(next)), io::open_mode::read_only);
+  if (!f) return f.status();
+  auto size = (*f)->size();
+  if (!size) return size.status();
+  log_reader rd(**f, *size, next);
+  const auto e = rd.header();
+  if (e == log_reader::event::error) return rd.error();
+  return e == log_reader::event::record && rd.prev_segment() == number && rd.prev_end() > end;
+}
+
 inline status wal_core::cut_segment(std::uint64_t number, std::uint64_t keep) {
-  if (keep < log_format::k_header_size) {
+  if (keep < log_format::k_v1_header_size) {
     if (auto s = set_aside(number); !s.ok()) return s;
     report_.ignored.push_back(segment_file_name(number) + ": set aside as " +
                               discarded_file_name(segment_file_name(number)));
@@ -575,28 +664,37 @@ inline status wal_core::on_damage(const std::vector<std::uint64_t>& todo, std::s
       return status::corruption(where + " (recovery mode absolute_consistency)");
     case recovery_mode::tolerate_torn_tail: {
       if (!d.may_be_torn) return status::corruption(where + " (no crash leaves this: not a torn tail)");
-      if (i + 1 != todo.size()) return status::corruption(where + " (not the tail of the log: newer segments follow)");
+      const bool newest = i + 1 == todo.size();
+      if (!newest) {
+        // An older segment can end early only by a power loss before it was
+        // fsynced (never in its header, fsynced when it was made), and the
+        // next one's header then says how far it reached.
+        auto lost = d.record_offset < log_format::k_v1_header_size
+                        ? result<bool>(false)
+                        : lost_tail(number, todo[i + 1], d.record_offset);
+        if (!lost) return lost.status().with_context("wal recovery");
+        if (!*lost) return status::corruption(where + " (not the tail of the log: newer segments follow)");
+      }
       auto more = rd.record_start_from(d.fragment_offset + 1);
       if (!more) return more.status().with_context("wal recovery");
       if (*more) return status::corruption(where + " (not the tail of the log: valid records follow it)");
       report_.bytes_dropped += size - d.record_offset;
-      report_.ignored.push_back(where + ": a torn tail, " + dropped);
-      return cut_segment(number, d.record_offset).with_context("wal recovery: drop torn tail");
+      if (newest) {
+        report_.ignored.push_back(where + ": a torn tail, " + dropped);
+      } else {
+        report_.stopped_early = true;
+        report_.ignored.push_back(where + ": the unsynced tail a power loss cut, " + dropped);
+      }
+      if (auto s = cut_segment(number, d.record_offset); !s.ok()) return s.with_context("wal recovery: drop torn tail");
+      return set_aside_from(todo, i + 1, "written after a power loss cut the segment before it (never synced)")
+          .with_context("wal recovery");
     }
     case recovery_mode::point_in_time: {
       report_.stopped_early = true;
       report_.bytes_dropped += size - d.record_offset;
       report_.ignored.push_back(where + ": replay stopped, " + dropped);
       if (auto s = cut_segment(number, d.record_offset); !s.ok()) return s.with_context("wal recovery");
-      for (std::size_t j = i + 1; j < todo.size(); ++j) {
-        const std::string name = segment_file_name(todo[j]);
-        auto sz = fs_->file_size(path_of(name));
-        if (!sz) return sz.status().with_context("wal recovery");
-        report_.bytes_dropped += *sz;
-        if (auto s = set_aside(todo[j]); !s.ok()) return s.with_context("wal recovery");
-        report_.ignored.push_back(name + ": after the stop point, set aside as " + discarded_file_name(name));
-      }
-      return i + 1 < todo.size() ? sync_dir().with_context("wal recovery") : status{};
+      return set_aside_from(todo, i + 1, "after the stop point").with_context("wal recovery");
     }
   }
   return status::invalid_argument("wal: unknown recovery mode");
@@ -622,6 +720,7 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
     last = base->after;
   }
   bool stopped = false;
+  std::uint64_t prev = 0, prev_end = 0;  // the last segment kept, and where its records end
   for (std::size_t i = 0; i < todo.size() && !stopped; ++i) {
     const auto path = path_of(segment_file_name(todo[i]));
     auto f = fs_->open(path, io::open_mode::read_only);
@@ -642,6 +741,26 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
       if (!header_seen && (e != log_reader::event::damage || rd.first_sequence() != 0)) {
         header_seen = true;
         const sequence_number first = rd.first_sequence();
+        if (expected && first > *expected && first <= k_max_sequence && prev != 0 && rd.prev_segment() == prev &&
+            rd.prev_end() > prev_end) {
+          // The segment before this one ends early, cleanly: a power loss
+          // took its unsynced tail, so this one holds no synced write
+          // (wal_core invariant 2).
+          const std::string why = "wal: " + segment_file_name(prev) + " ends at offset " + std::to_string(prev_end) +
+                                  " (sequence " + std::to_string(*expected - 1) + ") but " +
+                                  segment_file_name(todo[i]) + " says it reached offset " +
+                                  std::to_string(rd.prev_end()) + ": a power loss cut its unsynced tail";
+          if (cfg_.recovery == recovery_mode::absolute_consistency) {
+            return status::corruption(why + " (recovery mode absolute_consistency)");
+          }
+          report_.stopped_early = true;
+          report_.ignored.push_back(why);
+          if (auto s = set_aside_from(todo, i, "written after that cut (never synced)"); !s.ok()) {
+            return s.with_context("wal recovery");
+          }
+          stopped = true;
+          break;
+        }
         if (first == 0 || first > k_max_sequence || (expected && first != *expected)) {
           d.reason = "the segment starts at sequence " + std::to_string(first) +
                      (first > k_max_sequence ? " (above the largest sequence number)"
@@ -656,7 +775,11 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
         expected = first;
         last = std::max(last, first - 1);
       }
-      if (e == log_reader::event::end) break;
+      if (e == log_reader::event::end) {
+        prev = todo[i];
+        prev_end = rd.good_end();
+        break;
+      }
       if (e == log_reader::event::record) {
         auto b = write_batch::decode(rd.record());
         if (b && b->sequence() == *expected && b->count() <= k_max_sequence - b->sequence() + 1) {
@@ -678,12 +801,24 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
         d = rd.damage();
       }
       if (auto s = on_damage(todo, i, rd, *size, d); !s.ok()) return s;
+      if (d.record_offset >= log_format::k_v1_header_size) {  // the segment was cut there, not set aside
+        prev = todo[i];
+        prev_end = d.record_offset;
+      }
       stopped = true;
       break;
     }
   }
+  {
+    // What was replayed may be in the OS only (a kill -9 before it was
+    // synced): the first synced write, or close, makes it durable.
+    std::lock_guard g(files_mu_);
+    for (const std::uint64_t n : segments_) {
+      if (std::find(todo.begin(), todo.end(), n) != todo.end()) unsynced_.push_back(n);
+    }
+  }
   last_sequence_.store(last, std::memory_order_release);
-  if (auto s = start_segment(new_file_number(), last + 1); !s.ok()) return s;
+  if (auto s = start_segment(new_file_number(), last + 1, prev, prev_end); !s.ok()) return s;
   std::lock_guard g(mu_);
   stats_.bytes_dropped = report_.bytes_dropped;
   recovered_ = true;
