@@ -152,6 +152,7 @@ TEST_CASE("lsm erases hide keys and a compaction to the bottom removes them") {
 // holds only keys 0 and 199 (so it spans every key).
 auto store_with_sparse_top(std::shared_ptr<io::memory_fs> fs, bool seek_compaction, model& m, kv::sequence_number& seq) {
   auto opt = small_options<ix::leveled<>>();
+  opt.num_levels = 2;             // the top overlaps level 1, so its flush stays in level 0
   opt.l0_compaction_trigger = 4;  // one level-0 table is never due by count
   opt.seek_compaction = seek_compaction;
   auto st = store_t<ix::leveled<>>::open(fs, k_dir, opt, cmp_t{});
@@ -200,26 +201,105 @@ TEST_CASE("lsm lookups that keep searching a table in vain merge it down; lookup
   REQUIRE(st->check().ok());
 }
 
-TEST_CASE("lsm a table moved down whole and merged later leaves the directory") {
+TEST_CASE("lsm a flush that overlaps nothing on its way goes below level 0, at most to level 2; tiered keeps level 0") {
   auto fs = std::make_shared<io::memory_fs>();
   auto opt = small_options<ix::leveled<>>();
-  opt.l0_compaction_trigger = 1;  // each flush is due at once
+  opt.max_bytes_for_level_base = 1 << 20;  // no level is due by size here
   auto st = store_t<ix::leveled<>>::open(fs, k_dir, opt, cmp_t{});
   REQUIRE(st);
+  model m;
   kv::sequence_number seq = 0;
   auto flush_range = [&](int from, int to) {
     std::vector<entry> b;
-    for (int i = from; i < to; ++i) b.push_back({key_of(i), ++seq, kv::value_kind::put, std::string(20, 'v')});
+    for (int i = from; i < to; ++i) {
+      b.push_back({key_of(i), ++seq, kv::value_kind::put, "v" + std::to_string(seq)});
+      m.put(key_of(i), seq, "v" + std::to_string(seq));
+    }
     vector_iterator it(std::move(b));
     REQUIRE((*st)->flush(it, seq, seq).ok());
     REQUIRE((*st)->wait_for_compactions().ok());
   };
-  flush_range(0, 20);  // nothing below: moved to level 1 unchanged
-  REQUIRE((*st)->current_version()->levels[1].size() == 1);
-  const std::uint64_t moved = (*st)->current_version()->levels[1].front()->number;
+  auto sizes = [&] {
+    std::vector<std::size_t> out;
+    for (const auto& level : (*st)->current_version()->levels) out.push_back(level.size());
+    return out;
+  };
+  flush_range(0, 100);  // an empty store: level 2
+  CHECK(sizes() == std::vector<std::size_t>{0, 0, 1, 0, 0});
+  flush_range(200, 300);  // beside it: level 2 too
+  CHECK(sizes() == std::vector<std::size_t>{0, 0, 2, 0, 0});
+  flush_range(50, 60);  // over level 2 (a few small files below): level 1
+  CHECK(sizes() == std::vector<std::size_t>{0, 1, 2, 0, 0});
+  flush_range(55, 57);  // over level 1: level 0
+  CHECK(sizes() == std::vector<std::size_t>{1, 1, 2, 0, 0});
   CHECK((*st)->compactions() == 0);
-  flush_range(10, 30);  // overlaps it: merged, so its file goes
-  CHECK((*st)->compactions() >= 1);
+  check_all(**st, m, seq);
+  REQUIRE((*st)->check().ok());
+  // A flush over more than 10 target files' bytes two levels down stays
+  // above them; one over fewer goes on.
+  auto fs3 = std::make_shared<io::memory_fs>();
+  auto opt3 = opt;
+  opt3.num_levels = 3;
+  auto st3 = store_t<ix::leveled<>>::open(fs3, k_dir, opt3, cmp_t{});
+  REQUIRE(st3);
+  model m3;
+  kv::sequence_number seq3 = 0;
+  auto flush3 = [&](int from, int to) {
+    std::vector<entry> b;
+    for (int i = from; i < to; ++i) {
+      b.push_back({key_of(i), ++seq3, kv::value_kind::put, std::string(20, 'w')});
+      m3.put(key_of(i), seq3, std::string(20, 'w'));
+    }
+    vector_iterator it(std::move(b));
+    REQUIRE((*st3)->flush(it, seq3, seq3).ok());
+    REQUIRE((*st3)->wait_for_compactions().ok());
+    std::vector<std::size_t> out;
+    for (const auto& level : (*st3)->current_version()->levels) out.push_back(level.size());
+    return out;
+  };
+  CHECK(flush3(0, 2000) == std::vector<std::size_t>{0, 0, 1});  // one table, more than 10 target files' bytes
+  REQUIRE((*st3)->current_version()->levels[2].front()->size > 10 * opt3.target_file_bytes);
+  CHECK(flush3(0, 2) == std::vector<std::size_t>{1, 0, 1});       // level 1 would sit over all of it
+  CHECK(flush3(5000, 5002) == std::vector<std::size_t>{1, 0, 2});  // over nothing: level 2
+  check_all(**st3, m3, seq3);
+  REQUIRE((*st3)->check().ok());
+
+  auto tfs = std::make_shared<io::memory_fs>();
+  auto topt = small_options<ix::tiered<>>();
+  auto tst = store_t<ix::tiered<>>::open(tfs, k_dir, topt, cmp_t{});
+  REQUIRE(tst);
+  std::vector<entry> b;
+  for (int i = 0; i < 10; ++i) b.push_back({key_of(i), static_cast<kv::sequence_number>(i + 1), kv::value_kind::put, "v"});
+  vector_iterator it(std::move(b));
+  REQUIRE((*tst)->flush(it, 10, 10).ok());
+  CHECK((*tst)->current_version()->levels[0].size() == 1);
+}
+
+TEST_CASE("lsm a table moved down whole and merged later leaves the directory") {
+  auto fs = std::make_shared<io::memory_fs>();
+  auto opt = small_options<ix::leveled<>>();
+  opt.num_levels = 4;
+  auto st = store_t<ix::leveled<>>::open(fs, k_dir, opt, cmp_t{});
+  REQUIRE(st);
+  kv::sequence_number seq = 0;
+  auto flush_keys = [&](int from, int to, int step) {
+    std::vector<entry> b;
+    for (int i = from; i < to; i += step) b.push_back({key_of(i), ++seq, kv::value_kind::put, std::string(20, 'v')});
+    vector_iterator it(std::move(b));
+    REQUIRE((*st)->flush(it, seq, seq).ok());
+    REQUIRE((*st)->wait_for_compactions().ok());
+  };
+  flush_keys(0, 2000, 1);
+  REQUIRE((*st)->compact().ok());  // level 3 holds every key, far more than 10 target files
+  const auto merges = (*st)->compactions();
+  // Every tenth key: level 1 (level 3 is too much to sit over from level 2),
+  // over its budget, and overlapping nothing in level 2: moved there whole.
+  flush_keys(0, 2000, 10);
+  REQUIRE((*st)->current_version()->levels[1].empty());
+  REQUIRE((*st)->current_version()->levels[2].size() == 1);
+  CHECK((*st)->compactions() == merges);  // a move, not a merge
+  const std::uint64_t moved = (*st)->current_version()->levels[2].front()->number;
+  REQUIRE((*st)->compact().ok());  // merged, so its file goes
   std::set<std::string> named;
   const auto v = (*st)->current_version();
   for (const auto& level : v->levels)

@@ -77,15 +77,18 @@ TEST_CASE("throttle slows writers, stops them when level 0 is full, and a compac
   opt.l0_compaction_trigger = 2;
   opt.l0_slowdown_trigger = 3;
   opt.l0_stop_trigger = 4;
+  opt.num_levels = 2;
   auto st = leveled_store::open(fs, k_dir, opt, cmp_t{});
   REQUIRE(st);
   model m;
   workload w(200, 13);
-  fs->close_gate();
   auto flush_one = [&] {
     vector_iterator it(w.batch(30, m));
     REQUIRE((*st)->flush(it, w.last(), w.last()).ok());
   };
+  flush_one();  // into the empty store: straight to level 1; the flushes below overlap it and stay in level 0
+  REQUIRE((*st)->current_version()->levels[1].size() == 1);
+  fs->close_gate();
   flush_one();
   flush_one();
   // The compaction of these two is now held at the gate.

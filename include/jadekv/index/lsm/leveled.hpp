@@ -82,6 +82,32 @@ struct leveled {
     return plan_level(v, o, cmp, st, st.seek_level, seek);
   }
 
+  // The level for a flushed table of user keys [lo, hi]: 0, or deeper (as
+  // LevelDB places memtable output), at most to level 2, while the levels on
+  // the way hold nothing it overlaps and two levels below it would overlap at
+  // most 10 target files (a later merge into them stays bounded). Such a
+  // table needs no merge to get there: a sequential load, or the first flush
+  // into an empty store, skips the rewrites through levels 0 and 1.
+  // REQUIRES: no compaction in flight (its output could land on the way).
+  template <class Cmp, class StoreOptions>
+  static int flush_level(const lsm_detail::version& v, const StoreOptions& o, std::string_view lo,
+                         std::string_view hi, const Cmp& cmp) {
+    constexpr int k_max_flush_level = 2;
+    const int n = v.num_levels();
+    if (!lsm_detail::overlapping_files(v, 0, lo, hi, cmp).empty()) return 0;
+    int level = 0;
+    while (level < k_max_flush_level && level + 1 < n) {
+      if (!lsm_detail::overlapping_files(v, level + 1, lo, hi, cmp).empty()) break;
+      if (level + 2 < n) {
+        std::uint64_t below = 0;
+        for (const auto& f : lsm_detail::overlapping_files(v, level + 2, lo, hi, cmp)) below += f->size;
+        if (below > 10 * static_cast<std::uint64_t>(o.target_file_bytes)) break;
+      }
+      ++level;
+    }
+    return level;
+  }
+
   // Everything merged into the last level; nullopt when v holds no table.
   template <class Cmp, class StoreOptions>
   static std::optional<lsm_detail::compaction_plan> full(const lsm_detail::version& v, const StoreOptions& o,

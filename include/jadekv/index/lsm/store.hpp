@@ -2,12 +2,12 @@
 // models index::store (index/concepts.hpp, whose contract it keeps).
 //
 //   auto st = lsm_detail::store<leveled<>, options, Cmp>::open(fs, dir, opt, cmp);
-//   st->flush(entries, last, oldest);   // one memtable -> one level-0 table
+//   st->flush(entries, last, oldest);   // one memtable -> one table (level 0, or deeper: Compaction::flush_level)
 //   st->get(key, at, out, ro);  st->add_sources(sources, ro);
 //   st->compact();  st->check();  st->close();
 //
 // Layout of the work:
-//   - flush() writes a level-0 table (fsync table, fsync directory), then
+//   - flush() writes a table (fsync table, fsync directory), then
 //     logs the edit with flushed_sequence = last (fsync manifest), and only
 //     then publishes the new version and returns.
 //   - One background thread owned by the store runs the compactions the
@@ -532,8 +532,18 @@ template <class Compaction, class Options, class Cmp>
   version_edit e;
   e.set_flushed_sequence(last);
   const std::uint64_t written = out.bytes_written();
-  for (auto& f : out.release()) e.add_file(0, std::move(f));
+  auto files = out.release();
   {
+    // The table may go below level 0 (Compaction::flush_level) only while
+    // no compaction is in flight, and none starts before the edit is in:
+    // a merge picked from the version before could put output on its way.
+    std::unique_lock c(compaction_mu_, std::try_to_lock);
+    int level = 0;
+    if (c.owns_lock() && files.size() == 1) {
+      level = Compaction::flush_level(*current_version(), opt_, files.front()->smallest_user_key(),
+                                      files.front()->largest_user_key(), cmp_);
+    }
+    for (auto& f : files) e.add_file(level, std::move(f));
     std::lock_guard g(manifest_mu_);
     if (auto s = log_and_apply(e); !s.ok()) return sticky(s);
   }

@@ -46,6 +46,13 @@ struct tiered {
   static constexpr std::string_view name = "tiered";
   static constexpr int k_min_levels = 1;
 
+  // Every flush is a new run in level 0.
+  template <class Cmp, class StoreOptions>
+  static int flush_level(const lsm_detail::version&, const StoreOptions&, std::string_view, std::string_view,
+                         const Cmp&) {
+    return 0;
+  }
+
   template <class Cmp, class StoreOptions>
   static std::optional<lsm_detail::compaction_plan> pick(const lsm_detail::version& v, const StoreOptions& o,
                                                          const Cmp&, lsm_detail::picker_state&) {
