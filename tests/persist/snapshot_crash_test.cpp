@@ -103,14 +103,19 @@ std::string verify(const std::shared_ptr<io::file_system>& fs, const run_log& lo
   if (!p) return "open: " + p.status().to_string();
   model m;
   if (auto s = p->recover([&m](const kv::write_batch& b) { apply_to(m, b); }); !s.ok()) return "recover: " + s.to_string();
-  // The prefix the recovered last sequence number stands for.
-  int n = 0;
-  while (n < log.attempted && last_sequence_of(n + 1) <= p->last_sequence()) ++n;
-  if (last_sequence_of(n) != p->last_sequence()) {
-    why << " last_sequence " << p->last_sequence() << " matches no prefix;";
+  // The longest prefix whose state was recovered. The last sequence number
+  // is at least its end (no number is given twice) and may be past it only
+  // where recovery set unsynced segments aside, never past what was tried.
+  int n = log.attempted;
+  while (n > 0 && m != workload_state(n)) --n;
+  if (m != workload_state(n)) {
+    why << " the state is that of no prefix of the writes;";
     return why.str();
   }
-  if (m != workload_state(n)) why << " the state is not that of the first " << n << " writes;";
+  if (p->last_sequence() < last_sequence_of(n) || p->last_sequence() > last_sequence_of(log.attempted)) {
+    why << " last_sequence " << p->last_sequence() << " is outside [" << last_sequence_of(n) << ", "
+        << last_sequence_of(log.attempted) << "];";
+  }
   if constexpr (P::durable) {
     const int must = power_loss ? log.synced : log.acked;
     if (n < must) why << " lost writes: " << n << " recovered, " << must << " must survive;";

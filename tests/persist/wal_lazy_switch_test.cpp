@@ -98,9 +98,13 @@ TEST_CASE("wal: a power loss after an unsynced switch keeps the synced prefix an
     CHECK(w.report().stopped_early);
     CHECK(has_note(w.report(), "a power loss cut its unsynced tail"));
     CHECK(has_note(w.report(), "set aside"));
-    CHECK(w.last_sequence() == workload_batch(0).count());
+    // The numbers of the set-aside segments are not given again (an index
+    // may hold some): the next write goes past the last one's first.
+    CHECK(w.last_sequence() == workload_batch(0).count() + workload_batch(1).count() + workload_batch(2).count());
     // Writing on from there, the log reopens whole and clean.
-    append(w, 10, false);
+    auto b10 = workload_batch(10);
+    REQUIRE(w.append(b10, {}).ok());
+    CHECK(b10.sequence() == w.last_sequence() - b10.count() + 1);
     REQUIRE(w.close().ok());
     replay again;
     auto w2 = open_wal(copy, again, mode);

@@ -208,7 +208,8 @@ class wal_core {
   // aside as ".discarded" when not even its header is kept.
   status cut_segment(std::uint64_t number, std::uint64_t keep);
   status set_aside(std::uint64_t number);
-  // Sets aside segments todo[from..] (none holds a write recovery keeps).
+  // Sets aside segments todo[from..] (none holds a write recovery keeps),
+  // raising set_aside_before_ to the first sequence their headers name.
   status set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from, const std::string& why);
   // Whether segment `next`'s header says `number` came just before it and
   // reached past `end`: then a power loss took number's bytes from end on.
@@ -256,6 +257,11 @@ class wal_core {
   std::atomic<sequence_number> last_sequence_{0};
 
   recovery_report report_;  // written by open and recover only
+  // Recovery: sequence numbers below this were assigned before a segment it
+  // set aside was made. The log goes on above them even where it lost them:
+  // the index may hold some (flushed before a power loss cut the segment
+  // that logged them), and a number is never given to two writes.
+  sequence_number set_aside_before_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -616,8 +622,14 @@ inline status wal_core::set_aside_from(const std::vector<std::uint64_t>& todo, s
                                        const std::string& why) {
   for (std::size_t j = from; j < todo.size(); ++j) {
     const std::string name = segment_file_name(todo[j]);
-    auto sz = fs_->file_size(path_of(name));
+    auto f = fs_->open(path_of(name), io::open_mode::read_only);
+    if (!f) return f.status();
+    auto sz = (*f)->size();
     if (!sz) return sz.status();
+    log_reader rd(**f, *sz, todo[j]);
+    if (const auto e = rd.header(); e == log_reader::event::error) return rd.error();
+    if (rd.first_sequence() <= k_max_sequence + 1) set_aside_before_ = std::max(set_aside_before_, rd.first_sequence());
+    (void)(*f)->close();
     report_.bytes_dropped += *sz;
     if (auto s = set_aside(todo[j]); !s.ok()) return s;
     report_.ignored.push_back(name + ": " + why + ", set aside as " + discarded_file_name(name));
@@ -741,8 +753,13 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
       if (!header_seen && (e != log_reader::event::damage || rd.first_sequence() != 0)) {
         header_seen = true;
         const sequence_number first = rd.first_sequence();
-        if (expected && first > *expected && first <= k_max_sequence && prev != 0 && rd.prev_segment() == prev &&
-            rd.prev_end() > prev_end) {
+        const bool follows = prev != 0 && rd.prev_segment() == prev;  // no segment is missing between
+        if (expected && first > *expected && first <= k_max_sequence && follows && rd.prev_end() == prev_end) {
+          // Made by a recovery that set segments aside: it skipped the
+          // numbers they had (set_aside_before_).
+          expected = first;
+        }
+        if (expected && first > *expected && first <= k_max_sequence && follows && rd.prev_end() > prev_end) {
           // The segment before this one ends early, cleanly: a power loss
           // took its unsynced tail, so this one holds no synced write
           // (wal_core invariant 2).
@@ -817,6 +834,7 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
       if (std::find(todo.begin(), todo.end(), n) != todo.end()) unsynced_.push_back(n);
     }
   }
+  if (set_aside_before_ > 0) last = std::max(last, set_aside_before_ - 1);
   last_sequence_.store(last, std::memory_order_release);
   if (auto s = start_segment(new_file_number(), last + 1, prev, prev_end); !s.ok()) return s;
   std::lock_guard g(mu_);
