@@ -2,7 +2,8 @@
 //
 //   index::lsm<index::leveled<>>   (the default: index::lsm<>)
 //
-// Level 0 holds flushed tables, which may overlap. Every level L >= 1 is one
+// Level 0 holds flushed tables, which may overlap (a flush that overlaps
+// nothing on its way goes deeper: flush_level). Every level L >= 1 is one
 // sorted run split into tables of about target_file_bytes, and holds at most
 // max_bytes_for_level_base * level_ratio^(L-1) bytes. A compaction is due when
 // level 0 has l0_compaction_trigger tables or a level outgrows its target;
