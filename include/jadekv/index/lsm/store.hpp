@@ -136,7 +136,8 @@ class store {
   // Called before each write: sleeps ~1 ms while level 0 is at the slowdown
   // trigger, blocks while it is at the stop trigger; the sticky error if any.
   ::jadekv::status throttle();
-  // Writes one memtable's entries as a level-0 table; see the top comment.
+  // Writes one memtable's entries as one table (level 0, or deeper:
+  // Compaction::flush_level); see the top comment.
   ::jadekv::status flush(::jadekv::detail::internal_iterator& entries, sequence_number last, sequence_number oldest);
   // Merges everything (Compaction::full) and waits for it.
   ::jadekv::status compact();
