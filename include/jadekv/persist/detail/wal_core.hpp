@@ -208,6 +208,12 @@ class wal_core {
   // aside as ".discarded" when not even its header is kept.
   status cut_segment(std::uint64_t number, std::uint64_t keep);
   status set_aside(std::uint64_t number);
+  // What a sound segment header says, read alone; nullopt when it is damaged.
+  struct header_fields {
+    sequence_number first_sequence = 0;
+    std::uint64_t prev = 0, prev_end = 0;
+  };
+  result<std::optional<header_fields>> read_header(std::uint64_t number);
   // Sets aside segments todo[from..] (none holds a write recovery keeps),
   // raising set_aside_before_ to the first sequence their headers name.
   status set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from, const std::string& why);
@@ -618,18 +624,29 @@ inline status wal_core::set_aside(std::uint64_t number) {
   return {};
 }
 
+inline result<std::optional<wal_core::header_fields>> wal_core::read_header(std::uint64_t number) {
+  auto f = fs_->open(path_of(segment_file_name(number)), io::open_mode::read_only);
+  if (!f) return f.status();
+  auto size = (*f)->size();
+  if (!size) return size.status();
+  log_reader rd(**f, *size, number);
+  const auto e = rd.header();
+  if (e == log_reader::event::error) return rd.error();
+  if (e != log_reader::event::record) return std::optional<header_fields>{};
+  return std::optional<header_fields>{header_fields{rd.first_sequence(), rd.prev_segment(), rd.prev_end()}};
+}
+
 inline status wal_core::set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from,
                                        const std::string& why) {
   for (std::size_t j = from; j < todo.size(); ++j) {
     const std::string name = segment_file_name(todo[j]);
-    auto f = fs_->open(path_of(name), io::open_mode::read_only);
-    if (!f) return f.status();
-    auto sz = (*f)->size();
+    auto h = read_header(todo[j]);
+    if (!h) return h.status();
+    if (*h && (*h)->first_sequence <= k_max_sequence + 1) {
+      set_aside_before_ = std::max(set_aside_before_, (*h)->first_sequence);
+    }
+    auto sz = fs_->file_size(path_of(name));
     if (!sz) return sz.status();
-    log_reader rd(**f, *sz, todo[j]);
-    if (const auto e = rd.header(); e == log_reader::event::error) return rd.error();
-    if (rd.first_sequence() <= k_max_sequence + 1) set_aside_before_ = std::max(set_aside_before_, rd.first_sequence());
-    (void)(*f)->close();
     report_.bytes_dropped += *sz;
     if (auto s = set_aside(todo[j]); !s.ok()) return s;
     report_.ignored.push_back(name + ": " + why + ", set aside as " + discarded_file_name(name));
@@ -638,14 +655,9 @@ inline status wal_core::set_aside_from(const std::vector<std::uint64_t>& todo, s
 }
 
 inline result<bool> wal_core::lost_tail(std::uint64_t number, std::uint64_t next, std::uint64_t end) {
-  auto f = fs_->open(path_of(segment_file_name(next)), io::open_mode::read_only);
-  if (!f) return f.status();
-  auto size = (*f)->size();
-  if (!size) return size.status();
-  log_reader rd(**f, *size, next);
-  const auto e = rd.header();
-  if (e == log_reader::event::error) return rd.error();
-  return e == log_reader::event::record && rd.prev_segment() == number && rd.prev_end() > end;
+  auto h = read_header(next);
+  if (!h) return h.status();
+  return *h && (*h)->prev == number && (*h)->prev_end > end;
 }
 
 inline status wal_core::cut_segment(std::uint64_t number, std::uint64_t keep) {
@@ -753,16 +765,15 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
       if (!header_seen && (e != log_reader::event::damage || rd.first_sequence() != 0)) {
         header_seen = true;
         const sequence_number first = rd.first_sequence();
-        const bool follows = prev != 0 && rd.prev_segment() == prev;  // no segment is missing between
-        if (expected && first > *expected && first <= k_max_sequence && follows && rd.prev_end() == prev_end) {
-          // Made by a recovery that set segments aside: it skipped the
-          // numbers they had (set_aside_before_).
-          expected = first;
-        }
-        if (expected && first > *expected && first <= k_max_sequence && follows && rd.prev_end() > prev_end) {
-          // The segment before this one ends early, cleanly: a power loss
-          // took its unsynced tail, so this one holds no synced write
-          // (wal_core invariant 2).
+        // A gap after the segment this header names as its predecessor (so
+        // none is missing between): a recovery that set segments aside
+        // skipped their numbers (set_aside_before_) when that segment ends
+        // where the header says; when it ends short, a power loss took its
+        // unsynced tail, so this one holds no synced write (invariant 2).
+        const bool gap_after_prev = expected && first > *expected && first <= k_max_sequence && prev != 0 &&
+                                    rd.prev_segment() == prev;
+        if (gap_after_prev && rd.prev_end() == prev_end) expected = first;
+        if (gap_after_prev && rd.prev_end() > prev_end) {
           const std::string why = "wal: " + segment_file_name(prev) + " ends at offset " + std::to_string(prev_end) +
                                   " (sequence " + std::to_string(*expected - 1) + ") but " +
                                   segment_file_name(todo[i]) + " says it reached offset " +
