@@ -45,6 +45,13 @@ std::vector<std::string> bodies(const replay& r) {
   return out;
 }
 
+// What a reopen recovers from fs (default mode).
+std::vector<std::string> recovered(const std::shared_ptr<io::file_system>& fs) {
+  replay r;
+  auto w = open_wal(fs, r);
+  return bodies(r);
+}
+
 std::vector<std::string> workload_bodies(int from, int to) {
   std::vector<std::string> out;
   for (int i = from; i < to; ++i) out.push_back(body(workload_batch(i)));
@@ -136,9 +143,7 @@ TEST_CASE("wal: a synced write first fsyncs the segments it switched away from")
     append(w, 4, false);
     REQUIRE(fs->crash().ok());
   }
-  replay r;
-  auto w = open_wal(fs, r);
-  CHECK(bodies(r) == workload_bodies(0, 4));
+  CHECK(recovered(fs) == workload_bodies(0, 4));
 }
 
 TEST_CASE("wal: close fsyncs the segments it switched away from") {
@@ -152,9 +157,7 @@ TEST_CASE("wal: close fsyncs the segments it switched away from") {
     REQUIRE(w.close().ok());
     REQUIRE(fs->crash().ok());
   }
-  replay r;
-  auto w = open_wal(fs, r);
-  CHECK(bodies(r) == workload_bodies(0, 2));
+  CHECK(recovered(fs) == workload_bodies(0, 2));
 }
 
 TEST_CASE("wal: a released segment is never fsynced") {
@@ -191,9 +194,7 @@ TEST_CASE("wal: segments replayed after a kill are fsynced before the next synce
     append(w, 2, true);
     REQUIRE(fs->crash().ok());
   }
-  replay r;
-  auto w = open_wal(fs, r);
-  CHECK(bodies(r) == workload_bodies(0, 3));
+  CHECK(recovered(fs) == workload_bodies(0, 3));
 }
 
 TEST_CASE("wal: an older segment cut short is a lost tail only where the next header says so") {
