@@ -72,6 +72,7 @@
 #include "jadekv/concurrency/detail/counter.hpp"
 #include "jadekv/concurrency/detail/snapshot_list.hpp"
 #include "jadekv/concurrency/detail/visible_sequence.hpp"
+#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/core/options.hpp"
 #include "jadekv/core/read_options.hpp"
 #include "jadekv/core/result.hpp"
@@ -249,12 +250,21 @@ class engine : detail::composition<M, P, I, C> {
 
   struct state {
     state(const options& opt, P p)
-        : memtable_options(opt.memtable),
+        : memtable_options(with_recycler(opt.memtable, opt.memtable_bytes)),
           memtable_bytes(opt.memtable_bytes),
           cmp(opt.comparator),
           mem(new_tables()),
           persist(std::move(p)) {}
 
+    // A memtable that can take a block recycler gets one for the engine's
+    // life: each memtable reuses the resident blocks of the one flushed
+    // before it (core/block_recycler.hpp), up to one memtable's worth.
+    static typename M::options with_recycler(typename M::options o, std::size_t bytes) {
+      if constexpr (requires { o.recycler = std::make_shared<block_recycler>(bytes); }) {
+        if (o.recycler == nullptr) o.recycler = std::make_shared<block_recycler>(bytes);
+      }
+      return o;
+    }
     // With an on-disk index, where most lookups miss the memtable, a table
     // set that can filter its lookups gets the budget to size the filter.
     std::shared_ptr<tables_type> new_tables() const {

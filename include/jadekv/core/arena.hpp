@@ -13,6 +13,10 @@
 // blocks, aligned and advised as huge pages (io/huge_pages.hpp), so that
 // random walks over it miss the TLB far less.
 //
+// Recycling: an arena given a block_recycler takes its regular blocks from
+// it when it holds one of the size, and gives every block back when it dies
+// (core/block_recycler.hpp: a memtable's successor reuses resident memory).
+//
 // Invariants:
 //   1. Memory handed out stays valid and never moves until the arena dies.
 //   2. A request larger than a quarter of the current block size gets a block
@@ -31,6 +35,7 @@
 #include <new>
 #include <vector>
 
+#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/detail/contract.hpp"
 #include "jadekv/io/huge_pages.hpp"
 
@@ -41,10 +46,20 @@ class arena {
   static constexpr std::size_t k_default_block_size = 64 * 1024;
   static constexpr std::size_t k_max_alignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 
-  explicit arena(std::size_t block_size = k_default_block_size) : block_size_(block_size < 256 ? 256 : block_size) {}
+  explicit arena(std::size_t block_size = k_default_block_size, std::shared_ptr<block_recycler> recycler = {})
+      : block_size_(block_size < 256 ? 256 : block_size), recycler_(std::move(recycler)) {}
 
   arena(const arena&) = delete;
   arena& operator=(const arena&) = delete;
+  ~arena() {
+    for (const block& b : blocks_) {
+      if (recycler_ != nullptr) {
+        recycler_->give(b.p, b.n);
+      } else {
+        block_recycler::delete_block(b.p, b.n);
+      }
+    }
+  }
 
   // n bytes with no alignment promise. REQUIRES: n > 0.
   char* allocate(std::size_t n) {
@@ -90,22 +105,20 @@ class arena {
 
   // A fresh block of n bytes, maximally aligned (invariant 4 when large).
   char* new_block(std::size_t n) {
-    if (n >= io::k_huge_page_size) {
-      const std::size_t old_capacity = huge_blocks_.capacity();
-      huge_blocks_.emplace_back(static_cast<char*>(::operator new[](n, std::align_val_t{io::k_huge_page_size})));
-      io::advise_huge_pages(huge_blocks_.back().get(), n);
-      count(n, (huge_blocks_.capacity() - old_capacity) * sizeof(huge_blocks_[0]));
-      return huge_blocks_.back().get();
-    }
     const std::size_t old_capacity = blocks_.capacity();
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(n));
-    count(n, (blocks_.capacity() - old_capacity) * sizeof(blocks_[0]));
-    return blocks_.back().get();
+    // Room first: once the block is taken, nothing may throw before it is noted.
+    if (blocks_.size() == blocks_.capacity()) blocks_.reserve(blocks_.empty() ? 1 : 2 * blocks_.size());
+    char* p = recycler_ != nullptr ? recycler_->take(n) : nullptr;
+    if (p == nullptr) p = block_recycler::new_block(n);
+    blocks_.push_back({p, n});
+    count(n, (blocks_.capacity() - old_capacity) * sizeof(block));
+    return p;
   }
 
  private:
-  struct huge_delete {
-    void operator()(char* p) const noexcept { ::operator delete[](p, std::align_val_t{io::k_huge_page_size}); }
+  struct block {
+    char* p;
+    std::size_t n;
   };
 
   char* allocate_fallback(std::size_t n) {
@@ -126,8 +139,8 @@ class arena {
   std::size_t block_size_;
   char* ptr_ = nullptr;
   std::size_t remaining_ = 0;
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  std::vector<std::unique_ptr<char[], huge_delete>> huge_blocks_;
+  std::shared_ptr<block_recycler> recycler_;
+  std::vector<block> blocks_;
   std::atomic<std::size_t> usage_{0};
 };
 

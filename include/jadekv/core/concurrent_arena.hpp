@@ -31,6 +31,8 @@
 #include <utility>
 
 #include "jadekv/core/arena.hpp"
+#include "jadekv/core/block_recycler.hpp"
+#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/detail/contract.hpp"
 #include "jadekv/detail/thread_slot.hpp"
 
@@ -42,7 +44,9 @@ class concurrent_arena {
   static constexpr std::size_t k_max_alignment = arena::k_max_alignment;
 
   // shards == 0 picks detail::default_shard_count(); others round up to a power of two.
-  explicit concurrent_arena(std::size_t block_size = k_default_block_size, std::size_t shards = 0);
+  // recycler: where blocks come from and go back to (core/block_recycler.hpp); may be null.
+  explicit concurrent_arena(std::size_t block_size = k_default_block_size, std::size_t shards = 0,
+                            std::shared_ptr<block_recycler> recycler = {});
 
   concurrent_arena(const concurrent_arena&) = delete;
   concurrent_arena& operator=(const concurrent_arena&) = delete;
@@ -103,11 +107,12 @@ class concurrent_arena {
 
 // ---- definitions -----------------------------------------------------------
 
-inline concurrent_arena::concurrent_arena(std::size_t block_size, std::size_t shards)
+inline concurrent_arena::concurrent_arena(std::size_t block_size, std::size_t shards,
+                                          std::shared_ptr<block_recycler> recycler)
     : block_size_(block_size < 256 ? 256 : block_size),
       shard_count_(std::bit_ceil(shards == 0 ? detail::default_shard_count() : shards)),
       shards_(std::make_unique<shard[]>(shard_count_)),
-      pool_(block_size_) {}
+      pool_(block_size_, std::move(recycler)) {}
 
 inline char* concurrent_arena::allocate_aligned(std::size_t n, std::size_t align) {
   if (align == 0 || (align & (align - 1)) != 0 || align > k_max_alignment)

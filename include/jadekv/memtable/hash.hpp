@@ -52,6 +52,8 @@
 #include <vector>
 
 #include "jadekv/core/arena.hpp"
+#include "jadekv/core/block_recycler.hpp"
+#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/core/comparator.hpp"
 #include "jadekv/core/internal_key.hpp"
 #include "jadekv/memtable/concepts.hpp"
@@ -115,6 +117,7 @@ class hash {
   struct options {
     std::size_t arena_block_size = arena::k_default_block_size;
     std::size_t initial_buckets = 1024;  // rounded up to a power of two
+    std::shared_ptr<block_recycler> recycler;  // the arena's blocks come from and go back to it; may be null
   };
 
   class cursor;
@@ -210,7 +213,7 @@ class hash<Cmp, Hasher>::cursor : public detail::entry_accessors<cursor> {
 
 template <comparator Cmp, class Hasher>
 hash<Cmp, Hasher>::hash(const options& opt, const Cmp& cmp, const Hasher& hasher)
-    : cmp_(cmp), hasher_(hasher), arena_(opt.arena_block_size),
+    : cmp_(cmp), hasher_(hasher), arena_(opt.arena_block_size, opt.recycler),
       cur_(make_buckets(std::bit_ceil(opt.initial_buckets < 2 ? std::size_t{2} : opt.initial_buckets), true)) {
   account_buckets();
 }

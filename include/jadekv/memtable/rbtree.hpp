@@ -27,10 +27,13 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <string_view>
 
 #include "jadekv/core/arena.hpp"
+#include "jadekv/core/block_recycler.hpp"
+#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/core/comparator.hpp"
 #include "jadekv/core/internal_key.hpp"
 #include "jadekv/memtable/concepts.hpp"
@@ -59,11 +62,12 @@ class rbtree {
 
   struct options {
     std::size_t arena_block_size = arena::k_default_block_size;
+    std::shared_ptr<block_recycler> recycler;  // the arena's blocks come from and go back to it; may be null
   };
 
   class cursor;
 
-  explicit rbtree(const options& opt = {}, const Cmp& cmp = {}) : cmp_(cmp), arena_(opt.arena_block_size) {}
+  explicit rbtree(const options& opt = {}, const Cmp& cmp = {}) : cmp_(cmp), arena_(opt.arena_block_size, opt.recycler) {}
   rbtree(const rbtree&) = delete;
   rbtree& operator=(const rbtree&) = delete;
 

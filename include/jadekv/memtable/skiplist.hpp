@@ -59,9 +59,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string_view>
 
+#include "jadekv/core/block_recycler.hpp"
+#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/core/comparator.hpp"
 #include "jadekv/core/concurrent_arena.hpp"
 #include "jadekv/core/internal_key.hpp"
@@ -92,6 +95,7 @@ class skiplist {
     // 1/4, 1/16 and 1/64 of the nodes, use a quarter of the previous one.
     std::size_t arena_block_size = concurrent_arena::k_default_block_size;
     std::size_t arena_shards = 0;  // 0: twice the hardware threads, at least 4
+    std::shared_ptr<block_recycler> recycler;  // the arenas' blocks come from and go back to it; may be null
   };
 
   class cursor;
@@ -207,10 +211,10 @@ class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor> 
 template <comparator Cmp, int MaxHeight>
 skiplist<Cmp, MaxHeight>::skiplist(const options& opt, const Cmp& cmp)
     : cmp_(cmp),
-      arenas_{concurrent_arena(class_block_size(opt.arena_block_size, 0), opt.arena_shards),
-              concurrent_arena(class_block_size(opt.arena_block_size, 1), opt.arena_shards),
-              concurrent_arena(class_block_size(opt.arena_block_size, 2), opt.arena_shards),
-              concurrent_arena(class_block_size(opt.arena_block_size, 3), opt.arena_shards)},
+      arenas_{concurrent_arena(class_block_size(opt.arena_block_size, 0), opt.arena_shards, opt.recycler),
+              concurrent_arena(class_block_size(opt.arena_block_size, 1), opt.arena_shards, opt.recycler),
+              concurrent_arena(class_block_size(opt.arena_block_size, 2), opt.arena_shards, opt.recycler),
+              concurrent_arena(class_block_size(opt.arena_block_size, 3), opt.arena_shards, opt.recycler)},
       head_(new_node(MaxHeight, {}, 0, {})),  // the head's entry is never read
       count_(arenas_[0].shard_count()) {}
 

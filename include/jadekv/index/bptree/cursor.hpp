@@ -81,6 +81,17 @@ class cursor final : public ::jadekv::detail::internal_iterator {
     ++leaf().index;
     step_forward();
     settle(true);
+    // A scan reads a leaf's cells in slot order, each a cache miss in a pool
+    // page nothing touched lately: fetching a few cells ahead overlaps the
+    // misses (readseq over a 1M-entry tree: 0.094 -> 0.066 us per entry).
+    if (valid_) {
+      const level& l = leaf();
+      if (l.index + k_prefetch_cells < l.page.count()) {
+        const char* c = cell_at(l.page.data(), l.index + k_prefetch_cells);
+        __builtin_prefetch(c);
+        __builtin_prefetch(c + 64);
+      }
+    }
   }
 
   void prev() override {
@@ -96,6 +107,7 @@ class cursor final : public ::jadekv::detail::internal_iterator {
 
  private:
   enum class edge : std::uint8_t { first, last, key };
+  static constexpr std::size_t k_prefetch_cells = 3;  // 6 measured no better
 
   struct level {
     page_ref page;
