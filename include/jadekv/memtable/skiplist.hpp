@@ -188,8 +188,17 @@ class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor> 
   // acquire: pairs with the release CAS that published the node (invariant 2).
   void seek_to_first() noexcept { node_ = next_link(list_->head_, 0).load(std::memory_order_acquire); }
   void seek_to_last() { node_ = list_->find_last(); }
-  // REQUIRES: valid(). acquire: as in seek_to_first.
-  void next() noexcept { node_ = next_link(node_, 0).load(std::memory_order_acquire); }
+  // REQUIRES: valid(). acquire: as in seek_to_first. Nodes lie in
+  // insertion order, not key order, so each step of a scan is a cache miss:
+  // fetching the node after the new one overlaps that miss with the
+  // caller's work on this entry.
+  void next() noexcept {
+    node_ = next_link(node_, 0).load(std::memory_order_acquire);
+    if (node_ != nullptr) {
+      // relaxed: only a hint; the next step reloads the link with acquire.
+      if (const node* after = next_link(node_, 0).load(std::memory_order_relaxed)) prefetch_node(after, 0);
+    }
+  }
   // REQUIRES: valid(). A search from the head: O(log n).
   void prev() {
     const detail::entry_key k = detail::decode_key(entry());

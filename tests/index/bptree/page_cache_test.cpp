@@ -107,6 +107,25 @@ TEST_CASE("bptree page_cache: hits, misses, replacement and the byte budget") {
   CHECK(present == 16 * 4);
 }
 
+TEST_CASE("bptree page_cache: offer fills only unused budget and never replaces") {
+  constexpr std::size_t page = 512;
+  bp::page_cache cache(16 * 2 * page);  // two pages per shard
+  // Ids 16 apart share a shard.
+  cache.insert(3, page_of(3, page));
+  cache.offer(19, page_of(19, page));
+  REQUIRE(cache.find(19));
+  cache.offer(35, page_of(35, page));  // the shard is full: refused, nothing evicted
+  CHECK(!cache.find(35));
+  CHECK(cache.find(3));
+  CHECK(cache.find(19));
+  bp::page_ref other = page_of(19, page);
+  other.mutable_data()[100] = 'x';
+  cache.erase(3);
+  cache.offer(19, other);  // already present: the pooled bytes stay
+  CHECK(cache.find(19).data()[100] == 0);
+  CHECK(cache.charged_bytes() == page);
+}
+
 // A damaged file can name the first page of an overflow run as a node. The
 // run, read and pooled by a value lookup, must not come back from the pool
 // as that node (it never passed the node checks): found by the bptree_file

@@ -137,17 +137,18 @@ class page_cache {
     std::lock_guard g(s.mu);
     if (const std::uint32_t old = s.index.find(id); old != slot_index::k_none) evict(s, old);
     while (s.charged + page.size() > shard_budget_ && s.index.size() != 0) evict_one(s);
-    std::uint32_t i;
-    if (!s.unused.empty()) {
-      i = s.unused.back();
-      s.unused.pop_back();
-    } else {
-      i = static_cast<std::uint32_t>(s.slots.size());
-      s.slots.emplace_back();
-    }
-    s.charged += page.size();
-    s.slots[i] = slot{id, std::move(page), false, true};
-    s.index.insert(id, i);
+    place(s, id, std::move(page));
+  }
+
+  // Inserts the page only into unused budget: pages a commit just wrote
+  // (as RocksDB's prepopulate_block_cache for flushes) must not push out
+  // what readers use.
+  void offer(page_id id, page_ref page) {
+    if (shard_budget_ == 0) return;
+    shard& s = shard_for(id);
+    std::lock_guard g(s.mu);
+    if (s.charged + page.size() > shard_budget_ || s.index.find(id) != slot_index::k_none) return;
+    place(s, id, std::move(page));
   }
 
   void erase(page_id id) {
@@ -190,6 +191,21 @@ class page_cache {
     std::atomic<std::uint64_t> hits{0};    // written under mu (bump)
     std::atomic<std::uint64_t> misses{0};  // written under mu (bump)
   };
+
+  // REQUIRES: s.mu held; id not in the shard.
+  static void place(shard& s, page_id id, page_ref page) {
+    std::uint32_t i;
+    if (!s.unused.empty()) {
+      i = s.unused.back();
+      s.unused.pop_back();
+    } else {
+      i = static_cast<std::uint32_t>(s.slots.size());
+      s.slots.emplace_back();
+    }
+    s.charged += page.size();
+    s.slots[i] = slot{id, std::move(page), false, true};
+    s.index.insert(id, i);
+  }
 
   // REQUIRES: s.mu held; slot i in use.
   static void evict(shard& s, std::uint32_t i) {

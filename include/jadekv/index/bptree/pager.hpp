@@ -128,7 +128,10 @@ class pager {
   }
 
   // Writes pages (each entry one page or run, keyed by its first id) to the
-  // file, adjacent ones in one call.
+  // file, adjacent ones in one call. Once all are written they are offered to
+  // the pool: the next reads of a freshly flushed tree hit, as LMDB's do in
+  // the OS page cache. Only ids no view reaches are written (the free list's
+  // rule), so no reader can meet them before the commit's meta page.
   status write_pages(const std::map<page_id, page_ref>& pages) {
     for (const auto& [id, p] : pages) cache_.erase(id);
     std::string batch;
@@ -147,7 +150,9 @@ class pager {
       batch.append(p.data(), p.size());
       next = id + p.size() / page_size_;
     }
-    return drain();
+    if (auto s = drain(); !s.ok()) return s;
+    for (const auto& [id, p] : pages) cache_.offer(id, p);
+    return {};
   }
 
   status write_raw(std::uint64_t offset, std::string_view bytes) {
