@@ -245,6 +245,33 @@ TEST_CASE("bptree: stats count the pool and the file") {
   CHECK(st.bytes_written > 0);
 }
 
+TEST_CASE("bptree: pages no reader can reach leave the pool") {
+  auto fs = std::make_shared<io::memory_fs>();
+  options_t o = small_pages();
+  o.cache_bytes = 16 << 20;  // room for every page the file ever had
+  auto s = open_store(fs, o);
+  writer w;
+  for (int i = 0; i < 400; ++i) w.put(key_of(i), value_of(i, 1));
+  REQUIRE(w.flush(*s).ok());  // every page offered to the pool
+  for (int i = 0; i < 360; ++i) w.erase(key_of(i));
+  REQUIRE(w.flush(*s).ok());  // the tree shrinks: most pages pending
+  for (int round = 0; round < 3; ++round) {
+    w.put(key_of(399), value_of(399, round));
+    REQUIRE(w.flush(*s).ok());  // nothing pinned: the pending pages become free
+  }
+  // The pool holds the live tree and what the last commits still keep
+  // pending (free_pages() counts both pending and free pages), never a free page.
+  const std::uint64_t live = s->page_count() - s->free_pages();
+  MESSAGE("pool ", s->pool_bytes() / s->page_size(), " pages, live ", live, ", file ", s->page_count());
+  CHECK(s->free_pages() > 20);
+  CHECK(s->pool_bytes() / s->page_size() <= live + 4);
+  for (int i = 360; i < 400; ++i) {
+    std::string v;
+    REQUIRE(s->get(key_of(i), kv::k_max_sequence, v, {}).ok());
+  }
+  CHECK(s->check().ok());
+}
+
 TEST_CASE("bptree: a flush leaves its pages in the pool; reads with fill_cache = false leave the pool alone") {
   auto fs = std::make_shared<io::memory_fs>();
   {

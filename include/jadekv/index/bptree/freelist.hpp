@@ -35,8 +35,11 @@ class freelist {
   }
 
   // Frees what commits t <= oldest_pinned released: no reader can reach it.
-  void release(txid oldest_pinned) {
+  // on_free(id) is told each page that becomes free.
+  template <class OnFree>
+  void release(txid oldest_pinned, OnFree on_free) {
     for (auto it = pending_.begin(); it != pending_.end() && it->first <= oldest_pinned;) {
+      for (const page_id id : it->second) on_free(id);
       free_.insert(it->second.begin(), it->second.end());
       it = pending_.erase(it);
     }

@@ -121,6 +121,7 @@ class store {
   std::size_t page_size() const { return current()->file->page_size(); }
   std::uint64_t page_count() const { return current()->m.page_count; }
   std::uint64_t entries() const { return current()->m.entries; }
+  std::size_t pool_bytes() const { return current()->file->cache().charged_bytes(); }
   txid last_txid() const { return current()->m.tx; }
   std::uint64_t free_pages() const {
     std::lock_guard g(writer_mu_);
@@ -411,7 +412,9 @@ template <comparator Cmp>
 
   const txid tx = cur->m.tx + 1;
   const freelist saved = fl_;
-  fl_.release(oldest_pinned(&pg));
+  // A page no reader can reach has no use in the pool (a commit offered it
+  // there when it wrote it): give its budget back.
+  fl_.release(oldest_pinned(&pg), [&pg](page_id id) { pg.cache().erase(id); });
   std::uint64_t pc = cur->m.page_count;
   fl_.trim(pc);
   commit<Cmp> c(pg, fl_, tx, pc, cmp_, opt_.fill_percent, opt_.verify_checksums);
