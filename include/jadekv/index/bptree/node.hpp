@@ -175,12 +175,17 @@ inline leaf_item leaf_item_at(const char* p, std::size_t i) noexcept {
   return {c.key, c.seq, c.value, c.value_len, c.overflow, c.overflow != 0};
 }
 
-// The number of cells whose key is < key, or <= key with OrEqual.
+// The number of cells whose key is < key, or <= key with OrEqual. Each
+// probe reads a cell the page has not had cached: before comparing, it
+// starts fetching both cells the next probe may read, so that probe's miss
+// overlaps this one's.
 template <bool OrEqual, class Cmp>
 std::size_t cells_before(const char* p, std::string_view key, const Cmp& cmp) noexcept {
   std::size_t lo = 0, hi = header_count(p);
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
+    if (lo < mid) __builtin_prefetch(cell_at(p, lo + (mid - lo) / 2));
+    if (mid + 1 < hi) __builtin_prefetch(cell_at(p, mid + 1 + (hi - mid - 1) / 2));
     const int c = cmp.compare(cell_key(p, mid), key);
     if (OrEqual ? c <= 0 : c < 0) lo = mid + 1;
     else hi = mid;
