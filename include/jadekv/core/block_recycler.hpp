@@ -5,9 +5,10 @@
 // again. Fresh memory is faulted in and zeroed by the kernel page by page at
 // its first touch: zeroing pages for memtable nodes alone was 9% of the CPU
 // time of a sequential load into the B+tree engine (perf, 1M entries, 64 MiB
-// memtables). A recycled block is already resident. Memtables whose options name a recycler return
-// their arenas' blocks to it; the engine gives its memtables one, holding at
-// most one memtable's worth of blocks (freed when the engine closes).
+// memtables). A recycled block is already resident. Memtables whose options
+// name a recycler return their arenas' blocks to it; the engine gives its
+// memtables one, holding at most one memtable's worth of blocks (freed when
+// the engine closes).
 //
 // Blocks come from new_block(n) and go back through delete_block(p, n): a
 // block of io::k_huge_page_size bytes or more is aligned to it and advised

@@ -32,7 +32,6 @@
 
 #include "jadekv/core/arena.hpp"
 #include "jadekv/core/block_recycler.hpp"
-#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/detail/contract.hpp"
 #include "jadekv/detail/thread_slot.hpp"
 

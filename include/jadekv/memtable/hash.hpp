@@ -53,7 +53,6 @@
 
 #include "jadekv/core/arena.hpp"
 #include "jadekv/core/block_recycler.hpp"
-#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/core/comparator.hpp"
 #include "jadekv/core/internal_key.hpp"
 #include "jadekv/memtable/concepts.hpp"

@@ -33,7 +33,6 @@
 
 #include "jadekv/core/arena.hpp"
 #include "jadekv/core/block_recycler.hpp"
-#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/core/comparator.hpp"
 #include "jadekv/core/internal_key.hpp"
 #include "jadekv/memtable/concepts.hpp"
@@ -67,7 +66,8 @@ class rbtree {
 
   class cursor;
 
-  explicit rbtree(const options& opt = {}, const Cmp& cmp = {}) : cmp_(cmp), arena_(opt.arena_block_size, opt.recycler) {}
+  explicit rbtree(const options& opt = {}, const Cmp& cmp = {})
+      : cmp_(cmp), arena_(opt.arena_block_size, opt.recycler) {}
   rbtree(const rbtree&) = delete;
   rbtree& operator=(const rbtree&) = delete;
 

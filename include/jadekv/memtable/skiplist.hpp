@@ -64,7 +64,6 @@
 #include <string_view>
 
 #include "jadekv/core/block_recycler.hpp"
-#include "jadekv/core/block_recycler.hpp"
 #include "jadekv/core/comparator.hpp"
 #include "jadekv/core/concurrent_arena.hpp"
 #include "jadekv/core/internal_key.hpp"
