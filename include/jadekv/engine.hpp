@@ -54,7 +54,6 @@
 #pragma once
 
 #include <algorithm>
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <filesystem>
@@ -81,6 +80,7 @@
 #include "jadekv/core/tx_options.hpp"
 #include "jadekv/core/write_batch.hpp"
 #include "jadekv/db_iterator.hpp"
+#include "jadekv/detail/chrono.hpp"
 #include "jadekv/detail/composition.hpp"
 #include "jadekv/detail/error_iterator.hpp"
 #include "jadekv/detail/memtable_source.hpp"

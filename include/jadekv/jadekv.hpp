@@ -1,4 +1,7 @@
-// jadekv.hpp: the umbrella header; everything a user needs.
+// jadekv.hpp: the umbrella header; everything a user needs to build and run
+// an engine. The test file systems are not in it (io/memory_fs.hpp,
+// io/fault_fs.hpp): they are test tools, and together they were a third of
+// this header's compile time, paid by every translation unit that includes it.
 #pragma once
 
 #include "jadekv/concurrency/lock_free.hpp"
@@ -22,9 +25,7 @@
 #include "jadekv/index/bptree.hpp"
 #include "jadekv/index/lsm.hpp"
 #include "jadekv/index/memory.hpp"
-#include "jadekv/io/fault_fs.hpp"
 #include "jadekv/io/file_system.hpp"
-#include "jadekv/io/memory_fs.hpp"
 #include "jadekv/io/posix_fs.hpp"
 #include "jadekv/memtable/concepts.hpp"
 #include "jadekv/memtable/hash.hpp"

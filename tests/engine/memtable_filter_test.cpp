@@ -2,6 +2,7 @@
 // (alone, under concurrent adds, and inside an engine whose memtable holds
 // puts and erases over keys the on-disk index also holds), and the
 // false-positive rate its sizing promises.
+#include <jadekv/io/memory_fs.hpp>
 #include <jadekv/jadekv.hpp>
 
 #include <doctest/doctest.h>

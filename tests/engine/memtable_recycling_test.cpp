@@ -1,5 +1,6 @@
 // The engine's memtables reuse the arena blocks of the memtables flushed
 // before them (core/block_recycler.hpp), without changing what is stored.
+#include <jadekv/io/memory_fs.hpp>
 #include <jadekv/jadekv.hpp>
 
 #include <doctest/doctest.h>

@@ -1,6 +1,7 @@
 // engine open over an on-disk index: what the log replays is flushed to the
 // store before open returns, and the replayed log segments are released
 // (also when they held nothing new, so that segments do not pile up).
+#include <jadekv/io/memory_fs.hpp>
 #include <jadekv/jadekv.hpp>
 
 #include <doctest/doctest.h>

@@ -10,7 +10,7 @@
 //      aborts with a message rather than reading garbage.
 #pragma once
 
-#include <optional>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -27,25 +27,48 @@ class [[nodiscard]] result {
  public:
   using value_type = T;
 
-  result(const T& v) : value_(v) {}                 // NOLINT: implicit by design
-  result(T&& v) : value_(std::move(v)) {}           // NOLINT: implicit by design
+  result(const T& v) : has_value_(true) { ::new (&value_) T(v); }             // NOLINT: implicit by design
+  result(T&& v) : has_value_(true) { ::new (&value_) T(std::move(v)); }      // NOLINT: implicit by design
   result(::jadekv::status s) : status_(std::move(s)) {  // NOLINT: implicit by design
     if (status_.ok()) detail::contract_violation("result<T> built from an ok status without a value");
   }
   template <class... Args>
-  explicit result(std::in_place_t, Args&&... args) : value_(std::in_place, std::forward<Args>(args)...) {}
+  explicit result(std::in_place_t, Args&&... args) : has_value_(true) {
+    ::new (&value_) T(std::forward<Args>(args)...);
+  }
 
-  bool has_value() const noexcept { return value_.has_value(); }
-  explicit operator bool() const noexcept { return has_value(); }
+  result(const result& o) requires std::is_copy_constructible_v<T> : status_(o.status_), has_value_(o.has_value_) {
+    if (has_value_) ::new (&value_) T(o.value_);
+  }
+  result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
+      : status_(std::move(o.status_)), has_value_(o.has_value_) {
+    if (has_value_) ::new (&value_) T(std::move(o.value_));
+  }
+  result& operator=(const result& o) requires std::is_copy_constructible_v<T> {
+    if (this != &o) assign(o.status_, o.has_value_, o.value_);
+    return *this;
+  }
+  result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    if (this != &o) assign(std::move(o.status_), o.has_value_, std::move(o.value_));
+    return *this;
+  }
+  ~result() {
+    if constexpr (!std::is_trivially_destructible_v<T>) {
+      if (has_value_) value_.~T();
+    }
+  }
+
+  bool has_value() const noexcept { return has_value_; }
+  explicit operator bool() const noexcept { return has_value_; }
 
   // The error, or ok when a value is held.
   const ::jadekv::status& status() const& noexcept { return status_; }
   ::jadekv::status status() && noexcept { return std::move(status_); }
 
   // REQUIRES: has_value().
-  T& value() & { check(); return *value_; }
-  const T& value() const& { check(); return *value_; }
-  T&& value() && { check(); return std::move(*value_); }
+  T& value() & { check(); return value_; }
+  const T& value() const& { check(); return value_; }
+  T&& value() && { check(); return std::move(value_); }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
@@ -55,15 +78,35 @@ class [[nodiscard]] result {
 
   // The value, or `fallback` when this holds an error.
   template <class U>
-  T value_or(U&& fallback) const& { return has_value() ? *value_ : static_cast<T>(std::forward<U>(fallback)); }
+  T value_or(U&& fallback) const& { return has_value_ ? value_ : static_cast<T>(std::forward<U>(fallback)); }
 
  private:
   void check() const noexcept {
-    if (!value_) detail::contract_violation("result<T>::value() called on an error result");
+    if (!has_value_) detail::contract_violation("result<T>::value() called on an error result");
+  }
+  void reset() noexcept {
+    if (has_value_) value_.~T();
+    has_value_ = false;
+  }
+  // From another result's parts (v is read only when has_value).
+  template <class S, class V>
+  void assign(S&& s, bool has_value, V&& v) {
+    reset();
+    status_ = std::forward<S>(s);
+    if (has_value) {
+      ::new (&value_) T(std::forward<V>(v));
+      has_value_ = true;
+    }
   }
 
-  std::optional<T> value_;
+  // A union member, not std::optional<T>: the same layout, but instantiating
+  // std::optional for each of the many result types cost every includer
+  // about 10 ms apiece in compile time.
+  union {
+    T value_;
+  };
   ::jadekv::status status_;
+  bool has_value_ = false;
 };
 
 }  // namespace jadekv::inline v0

@@ -65,14 +65,14 @@ class posix_file final : public file {
   inline status truncate(std::uint64_t n) override;
   inline status close() override;
   const std::filesystem::path& path() const noexcept override { return path_; }
-  std::string_view map(std::uint64_t n) override;
+  inline std::string_view map(std::uint64_t n) override;
   inline result<std::span<char>> map_for_append(std::uint64_t offset, std::size_t n) override;
 
   // The descriptor, or -1 once closed.
   int native_handle() const noexcept { return fd_; }
 
  private:
-  status pwrite_all(const char* op, std::uint64_t offset, std::string_view data);
+  inline status pwrite_all(const char* op, std::uint64_t offset, std::string_view data);
 
   int fd_;
   std::filesystem::path path_;

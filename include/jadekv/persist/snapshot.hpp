@@ -49,7 +49,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -67,6 +66,7 @@
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
 #include "jadekv/core/write_batch.hpp"
+#include "jadekv/detail/chrono.hpp"
 #include "jadekv/detail/contract.hpp"
 #include "jadekv/io/file_system.hpp"
 #include "jadekv/persist/concepts.hpp"

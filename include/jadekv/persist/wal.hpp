@@ -31,7 +31,6 @@
 // corruption is never taken for the end of the log.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -43,6 +42,7 @@
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
 #include "jadekv/core/write_batch.hpp"
+#include "jadekv/detail/chrono.hpp"
 #include "jadekv/detail/contract.hpp"
 #include "jadekv/io/file_system.hpp"
 #include "jadekv/persist/detail/apply.hpp"

@@ -1,4 +1,6 @@
-// A user's program: includes the umbrella header and uses the public API.
+// A user's program: includes the umbrella header (and the in-memory file
+// system, a test tool outside it) and uses the public API.
+#include <jadekv/io/memory_fs.hpp>
 #include <jadekv/jadekv.hpp>
 
 #include <cstdio>

@@ -40,7 +40,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +60,7 @@
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/stats.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/chrono.hpp"
 #include "jadekv/detail/error_iterator.hpp"
 #include "jadekv/detail/internal_iterator.hpp"
 #include "jadekv/detail/merging_iterator.hpp"

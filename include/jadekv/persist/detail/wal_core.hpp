@@ -68,7 +68,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -88,6 +87,7 @@
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
 #include "jadekv/core/write_batch.hpp"
+#include "jadekv/detail/chrono.hpp"
 #include "jadekv/io/file_system.hpp"
 #include "jadekv/persist/detail/apply.hpp"
 #include "jadekv/persist/detail/log_reader.hpp"
