@@ -158,7 +158,7 @@ class engine : detail::composition<M, P, I, C> {
 
   // Opens (or creates) the engine described by opt: takes the directory lock,
   // replays what the persist policy kept, and is ready for reads and writes.
-  static result<engine> open(const options& opt);
+  [[gnu::cold]] static result<engine> open(const options& opt);
 
   engine(engine&&) noexcept = default;
   engine& operator=(engine&& other) noexcept {
@@ -374,7 +374,7 @@ class engine<M, P, I, C> : detail::composition<M, P, I, C> {
 
   using options = detail::engine_options_for<M, P, I, C>;
 
-  static result<engine> open(const options& opt);
+  [[gnu::cold]] static result<engine> open(const options& opt);
   engine(engine&&) noexcept;
   engine& operator=(engine&& other) noexcept;
   ~engine();

@@ -42,7 +42,7 @@ inline status_code errno_code(int err) noexcept {
 }
 
 // "<op> <path>: <errno text>" with the code of errno_code(err).
-inline status errno_status(std::string_view op, const std::filesystem::path& path, int err) {
+[[gnu::cold]] inline status errno_status(std::string_view op, const std::filesystem::path& path, int err) {
   std::string m(op);
   m += ' ';
   m += path.string();
@@ -52,7 +52,7 @@ inline status errno_status(std::string_view op, const std::filesystem::path& pat
 }
 
 // Two-path form for rename: "<op> <from> -> <to>: <errno text>".
-inline status errno_status(std::string_view op, const std::filesystem::path& from, const std::filesystem::path& to,
+[[gnu::cold]] inline status errno_status(std::string_view op, const std::filesystem::path& from, const std::filesystem::path& to,
                            int err) {
   std::string both = from.string();
   both += " -> ";

@@ -174,7 +174,7 @@ inline status write_file_atomically(file_system& fs, const std::filesystem::path
 }
 
 // The whole contents of p.
-inline result<std::string> read_file(file_system& fs, const std::filesystem::path& p) {
+[[gnu::cold]] inline result<std::string> read_file(file_system& fs, const std::filesystem::path& p) {
   auto f = fs.open(p, open_mode::read_only);
   if (!f) return f.status();
   auto sz = (*f)->size();

@@ -102,8 +102,8 @@ class posix_fs final : public file_system {
   inline result<std::unique_ptr<file>> open(const std::filesystem::path& p, open_mode mode) override;
   inline status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
   inline status remove(const std::filesystem::path& p) override;
-  inline result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
-  inline status mkdir(const std::filesystem::path& p) override;
+  [[gnu::cold]] inline result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
+  [[gnu::cold]] inline status mkdir(const std::filesystem::path& p) override;
   inline status sync_dir(const std::filesystem::path& dir) override;
   inline result<std::uint64_t> file_size(const std::filesystem::path& p) override;
   inline result<bool> exists(const std::filesystem::path& p) override;

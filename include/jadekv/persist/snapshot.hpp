@@ -100,7 +100,7 @@ class snapshot {
   static constexpr bool durable = Log::durable;
 
   // Opens (creating if missing) the directory. busy if it is locked.
-  static result<snapshot> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
+  [[gnu::cold]] static result<snapshot> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
                                const options& o);
   static result<snapshot> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir) {
     return open(std::move(fs), dir, options{});
@@ -113,7 +113,7 @@ class snapshot {
   // Replays the newest valid snapshot, then the log after it, in order.
   // REQUIRES: called once, before any append.
   template <class F>
-  status recover(F&& apply);
+  [[gnu::cold]] status recover(F&& apply);
   const recovery_report& report() const { return st().report; }
   sequence_number last_sequence() const { return st().log.last_sequence(); }
 

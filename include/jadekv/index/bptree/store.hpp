@@ -81,7 +81,7 @@ class store {
   using options_type = options;
 
   // Opens (creating if missing) the data file in dir.
-  static result<std::unique_ptr<store>> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
+  [[gnu::cold]] static result<std::unique_ptr<store>> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
                                              const options& o, const Cmp& cmp);
 
   store(const store&) = delete;

@@ -127,7 +127,7 @@ struct leveled {
   // The compaction of `level` into the next; `seek` (of that level) names
   // the table to merge for a seek-triggered one, null picks by size.
   template <class Cmp, class StoreOptions>
-  static lsm_detail::compaction_plan plan_level(const lsm_detail::version& v, const StoreOptions& o, const Cmp& cmp,
+  [[gnu::cold]] static lsm_detail::compaction_plan plan_level(const lsm_detail::version& v, const StoreOptions& o, const Cmp& cmp,
                                                 lsm_detail::picker_state& st, int level,
                                                 const lsm_detail::file_ptr& seek) {
     lsm_detail::compaction_plan p;

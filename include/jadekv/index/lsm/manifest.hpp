@@ -67,7 +67,7 @@ class manifest {
   // manifest and removes files no version names. next_file_number in `out`
   // is the first number free after that.
   template <class Cmp>
-  static result<std::unique_ptr<manifest>> recover(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
+  [[gnu::cold]] static result<std::unique_ptr<manifest>> recover(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
                                                    int num_levels, const Cmp& cmp, recovered& out);
 
   // Appends one edit and fsyncs it. An error leaves the manifest in an
@@ -76,7 +76,7 @@ class manifest {
 
   // Starts manifest `number` holding v, switches CURRENT to it and removes
   // the previous manifest.
-  status roll(const version& v, std::uint64_t number, std::uint64_t next_file_number);
+  [[gnu::cold]] status roll(const version& v, std::uint64_t number, std::uint64_t next_file_number);
 
   std::uint64_t number() const noexcept { return number_; }
   std::uint64_t size() const noexcept { return offset_; }
@@ -88,7 +88,7 @@ class manifest {
 
   std::filesystem::path path_of(std::string_view name) const { return dir_ / std::string(name); }
   template <class Cmp>
-  status replay(std::uint64_t number, int num_levels, const Cmp& cmp, recovered& out);
+  [[gnu::cold]] status replay(std::uint64_t number, int num_levels, const Cmp& cmp, recovered& out);
 
   std::shared_ptr<io::file_system> fs_;
   std::filesystem::path dir_;

@@ -109,7 +109,7 @@ class store {
   ~store() { (void)close(); }
 
   // Opens (or creates) the store in dir; see manifest.hpp for recovery.
-  static result<std::unique_ptr<store>> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
+  [[gnu::cold]] static result<std::unique_ptr<store>> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
                                              const Options& o, const Cmp& cmp);
 
   // Every entry with seq <= this is in the store.
@@ -173,14 +173,14 @@ class store {
     return next_file_++;
   }
   // REQUIRES: manifest_mu_ held. Logs e (adding the next file number) and publishes the version it makes.
-  ::jadekv::status log_and_apply(version_edit& e);
+  [[gnu::cold]] ::jadekv::status log_and_apply(version_edit& e);
   // REQUIRES: compaction_mu_ held.
   ::jadekv::status run_compaction(const compaction_plan& p);
   // Counts a lookup that searched f (of level) in vain before going on.
   void charge_wasted_seek(const file_ptr& f, int level) const;
   // Removes the files of obsolete_ that nothing holds any more.
-  void purge_obsolete();
-  void background();
+  [[gnu::cold]] void purge_obsolete();
+  [[gnu::cold]] void background();
   bool closing() const noexcept { return closing_.load(std::memory_order_acquire); }
 
   std::shared_ptr<io::file_system> fs_;
@@ -292,7 +292,7 @@ class store<Compaction, Options, Cmp>::output_writer {
   std::uint64_t bytes_written() const noexcept { return bytes_; }
 
  private:
-  ::jadekv::status start_table() {
+  [[gnu::cold]] ::jadekv::status start_table() {
     meta_ = std::make_shared<file_meta>();
     meta_->number = s_.new_file_number();
     created_.push_back(meta_->number);
@@ -303,7 +303,7 @@ class store<Compaction, Options, Cmp>::output_writer {
     return {};
   }
 
-  ::jadekv::status finish_table() {
+  [[gnu::cold]] ::jadekv::status finish_table() {
     const std::string name = table_name(meta_->number);
     auto st = builder_->finish();
     if (st.ok()) st = file_->sync();

@@ -93,7 +93,7 @@ class table : public std::enable_shared_from_this<table<Cmp>> {
   using comparator_type = Cmp;
 
   // Opens a table of `file_size` bytes read through `f`.
-  static result<std::shared_ptr<const table>> open(std::unique_ptr<io::file> f, std::uint64_t file_size,
+  [[gnu::cold]] static result<std::shared_ptr<const table>> open(std::unique_ptr<io::file> f, std::uint64_t file_size,
                                                    const table_open_options& o = {}, const Cmp& cmp = {});
 
   // The newest version of k.user_key with seq <= k.seq. ok with r.state set
@@ -163,7 +163,7 @@ class table : public std::enable_shared_from_this<table<Cmp>> {
   ::jadekv::status read_exact(std::uint64_t offset, std::size_t n, char* buf) const;
   // Reads a meta block's contents (crc checked) into out.
   ::jadekv::status read_meta(const block_handle& h, const char* what, std::string& out) const;
-  ::jadekv::status load();
+  [[gnu::cold]] ::jadekv::status load();
   // The data block of index entry e, from the mapping, the cache or the
   // file. `hold` keeps a block from the cache or the file alive while `out`
   // is in use; a mapped block needs no holder (it lives as long as the table).

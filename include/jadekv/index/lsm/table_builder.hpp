@@ -40,7 +40,7 @@ namespace jadekv::inline v0::index::sst {
 template <comparator Cmp = bytewise_comparator>
 class table_builder {
  public:
-  table_builder(io::file& out, const table_options& o = {}, const Cmp& cmp = {});
+  [[gnu::cold]] table_builder(io::file& out, const table_options& o = {}, const Cmp& cmp = {});
 
   table_builder(const table_builder&) = delete;
   table_builder& operator=(const table_builder&) = delete;

@@ -108,7 +108,7 @@ inline std::string encode_manifest_header(std::string_view comparator_name) {
   return out;
 }
 
-inline status decode_manifest_header(std::string_view record, std::string_view comparator_name,
+[[gnu::cold]] inline status decode_manifest_header(std::string_view record, std::string_view comparator_name,
                                      std::string_view where) {
   std::string_view in = record;
   if (in.size() < k_manifest_magic.size() || in.substr(0, k_manifest_magic.size()) != k_manifest_magic) {
@@ -132,7 +132,7 @@ inline status decode_manifest_header(std::string_view record, std::string_view c
   return {};
 }
 
-inline std::string encode_version_edit(const version_edit& e) {
+[[gnu::cold]] inline std::string encode_version_edit(const version_edit& e) {
   std::string out;
   if (e.has_next_file_number) {
     put_varint32(out, version_edit::next_file);
@@ -160,7 +160,7 @@ inline std::string encode_version_edit(const version_edit& e) {
   return out;
 }
 
-inline result<version_edit> decode_version_edit(std::string_view record, std::string_view where) {
+[[gnu::cold]] inline result<version_edit> decode_version_edit(std::string_view record, std::string_view where) {
   version_edit e;
   std::string_view in = record;
   auto bad = [&](std::string_view what) {

@@ -81,7 +81,7 @@ class log_reader {
   result<bool> record_start_from(std::uint64_t from);
 
  private:
-  event check_header();
+  [[gnu::cold]] event check_header();
   event damaged(std::uint64_t fragment_offset, std::string reason, bool may_be_torn = true,
                 status_code code = status_code::corruption);
   // Loads block bi into block_; false (error_ set) on an I/O error.

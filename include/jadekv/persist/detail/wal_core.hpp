@@ -117,7 +117,7 @@ class wal_core {
  public:
   // Creates dir if missing, takes its lock (unless args say the caller holds
   // it), removes leftover temporary segments and lists the segments.
-  static result<std::unique_ptr<wal_core>> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
+  [[gnu::cold]] static result<std::unique_ptr<wal_core>> open(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
                                                 const wal_config& c);
 
   wal_core(const wal_core&) = delete;
@@ -127,13 +127,13 @@ class wal_core {
   // Replays the segments (from base->first_segment on, expecting the first
   // record to follow base->after; all of them when base is null), then
   // starts a new segment.
-  status recover(const replay_base* base, apply_fn apply);
+  [[gnu::cold]] status recover(const replay_base* base, apply_fn apply);
   // Assigns b's sequence numbers and logs it; see the invariants.
   status append(write_batch& b, bool sync);
   // Fsyncs the current segment and starts the next one.
   result<rotation> rotate();
   // Removes the segments numbered below `number` (not the current one).
-  status release_segments_before(std::uint64_t number);
+  [[gnu::cold]] status release_segments_before(std::uint64_t number);
   // Fsyncs what is unsynced and closes; later calls fail with closed.
   status close();
 
@@ -177,7 +177,7 @@ class wal_core {
   // REQUIRES: tail ownership. Creates segment `number` (written aside,
   // fsynced, renamed, directory fsynced) and makes it current; prev and
   // prev_end go into its header (log_format.hpp).
-  status start_segment(std::uint64_t number, sequence_number first_sequence, std::uint64_t prev,
+  [[gnu::cold]] status start_segment(std::uint64_t number, sequence_number first_sequence, std::uint64_t prev,
                        std::uint64_t prev_end);
   // Records s as the sticky error (invariant 3) and returns it.
   status fail(status s);
@@ -202,7 +202,7 @@ class wal_core {
   // are still there (released ones need nothing), and unlists them.
   status sync_older();
   // Recovery's answer to damage in segment todo[i].
-  status on_damage(const std::vector<std::uint64_t>& todo, std::size_t i, log_reader& rd, std::uint64_t size,
+  [[gnu::cold]] status on_damage(const std::vector<std::uint64_t>& todo, std::size_t i, log_reader& rd, std::uint64_t size,
                    const log_damage& d);
   // Keeps bytes [0, keep) of a segment: truncates and fsyncs it, or sets it
   // aside as ".discarded" when not even its header is kept.
@@ -216,10 +216,10 @@ class wal_core {
   result<std::optional<header_fields>> read_header(std::uint64_t number);
   // Sets aside segments todo[from..] (none holds a write recovery keeps),
   // raising set_aside_before_ to the first sequence their headers name.
-  status set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from, const std::string& why);
+  [[gnu::cold]] status set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from, const std::string& why);
   // Whether segment `next`'s header says `number` came just before it and
   // reached past `end`: then a power loss took number's bytes from end on.
-  result<bool> lost_tail(std::uint64_t number, std::uint64_t next, std::uint64_t end);
+  [[gnu::cold]] result<bool> lost_tail(std::uint64_t number, std::uint64_t next, std::uint64_t end);
 
   const std::shared_ptr<io::file_system> fs_;
   const std::filesystem::path dir_;
