@@ -82,6 +82,7 @@
 #include "jadekv/db_iterator.hpp"
 #include "jadekv/detail/chrono.hpp"
 #include "jadekv/detail/composition.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/detail/error_iterator.hpp"
 #include "jadekv/detail/memtable_source.hpp"
 #include "jadekv/detail/merging_iterator.hpp"
@@ -409,7 +410,8 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
     if (!exists) return exists.status();
     if (!*exists) {
       if (!opt.create_if_missing)
-        return status::invalid_argument("engine::open: " + opt.dir.string() + " does not exist (create_if_missing is false)");
+        return status::invalid_argument(
+            detail::concat({"engine::open: ", opt.dir.string(), " does not exist (create_if_missing is false)"}));
       if (auto s = fs->mkdir(opt.dir); !s.ok()) return s;
       if (auto s = fs->sync_dir(io::parent_dir(opt.dir)); !s.ok()) return s;
     }
@@ -420,7 +422,9 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
       auto names = fs->list(opt.dir);
       if (!names) return names.status();
       for (const auto& n : *names)
-        if (n != "LOCK") return status::invalid_argument("engine::open: " + opt.dir.string() + " already holds a database (error_if_exists)");
+        if (n != "LOCK")
+          return status::invalid_argument(
+              detail::concat({"engine::open: ", opt.dir.string(), " already holds a database (error_if_exists)"}));
     }
   }
   std::unique_ptr<store_type> store;
@@ -483,9 +487,8 @@ result<engine<M, P, I, C>> engine<M, P, I, C>::open(const options& opt) {
   sequence_number last = s->persist.last_sequence();
   if constexpr (k_durable) {
     if (k_logs && last < flushed)
-      return status::corruption("engine::open: the log in " + opt.dir.string() + " ends at sequence " +
-                                std::to_string(last) + " but the index holds sequence " + std::to_string(flushed) +
-                                " (log segments missing?)");
+      return status::corruption(detail::concat({"engine::open: the log in ", opt.dir.string(), " ends at sequence ", last,
+                                                " but the index holds sequence ", flushed, " (log segments missing?)"}));
     if (last < flushed) last = flushed;
   }
   s->visible.reset(last);
@@ -820,10 +823,10 @@ status engine<M, P, I, C>::commit_transaction(const ::jadekv::snapshot& snap, bo
   {
     std::unique_lock gate(s_->gate);
     for (const auto& w : writes)
-      if (changed_since(w.first, st)) return status::conflict("transaction: " + w.first + " was written since its snapshot");
+      if (changed_since(w.first, st)) return status::conflict(detail::concat({"transaction: ", w.first, " was written since its snapshot"}));
     if (serializable) {
       for (const auto& key : reads)
-        if (changed_since(key, st)) return status::conflict("transaction: " + key + ", which it read, was written since its snapshot");
+        if (changed_since(key, st)) return status::conflict(detail::concat({"transaction: ", key, ", which it read, was written since its snapshot"}));
       for (const auto& r : ranges)
         if (range_changed_since(r, st)) return status::conflict("transaction: a range it iterated was written since its snapshot");
     }

@@ -41,6 +41,7 @@
 #include "jadekv/core/internal_key.hpp"
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/detail/contract.hpp"
 
 namespace jadekv::inline v0 {
@@ -134,17 +135,16 @@ class write_batch {
 template <class F>
 status write_batch::walk(std::string_view rep, F&& f) {
   auto bad = [&](std::string_view what, std::string_view at) {
-    return status::corruption("write_batch: " + std::string(what) + " at offset " +
-                              std::to_string(static_cast<std::size_t>(at.data() - rep.data())) + " of " +
-                              std::to_string(rep.size()));
+    return status::corruption(detail::concat(
+        {"write_batch: ", what, " at offset ", static_cast<std::size_t>(at.data() - rep.data()), " of ", rep.size()}));
   };
   if (rep.size() < k_header_size) return bad("header cut short", rep.substr(rep.size()));
   const std::uint32_t n = decode_fixed32(rep.data() + 8);
   std::string_view in = rep.substr(k_header_size);
   for (std::uint32_t i = 0; i < n; ++i) {
-    if (in.empty()) return bad("record " + std::to_string(i) + " of " + std::to_string(n) + " missing", in);
+    if (in.empty()) return bad(detail::concat({"record ", i, " of ", n, " missing"}), in);
     const auto byte = static_cast<std::uint8_t>(in.front());
-    if (!is_valid_kind(byte)) return bad("unknown record kind " + std::to_string(byte), in);
+    if (!is_valid_kind(byte)) return bad(detail::concat({"unknown record kind ", byte}), in);
     const std::string_view at = in;
     in.remove_prefix(1);
     std::string_view key, value;
@@ -153,7 +153,7 @@ status write_batch::walk(std::string_view rep, F&& f) {
     if (kind == value_kind::put && !get_length_prefixed(in, value)) return bad("value cut short", at);
     if (auto s = f(kind, key, value); !s.ok()) return s;
   }
-  if (!in.empty()) return bad(std::to_string(in.size()) + " bytes after the last record", in);
+  if (!in.empty()) return bad(detail::concat({in.size(), " bytes after the last record"}), in);
   return {};
 }
 
@@ -163,8 +163,8 @@ inline result<write_batch> write_batch::decode(std::string_view bytes) {
   const sequence_number seq = decode_fixed64(bytes.data());
   const std::uint32_t n = decode_fixed32(bytes.data() + 8);
   if (seq > k_max_sequence + 1 - n) {
-    return status::corruption("write_batch: sequence " + std::to_string(seq) + " with " + std::to_string(n) +
-                              " records passes the largest sequence number");
+    return status::corruption(
+        detail::concat({"write_batch: sequence ", seq, " with ", n, " records passes the largest sequence number"}));
   }
   return write_batch(from_rep_tag{}, std::string(bytes));
 }

@@ -155,7 +155,7 @@ inline std::filesystem::path parent_dir(const std::filesystem::path& p) {
 // `contents`, never a mix: write aside to p + ".tmp", fsync, rename into
 // place, fsync the directory. On failure the ".tmp" file is removed (best
 // effort) and p is untouched unless the final directory sync failed.
-inline status write_file_atomically(file_system& fs, const std::filesystem::path& p, std::string_view contents) {
+[[gnu::cold]] inline status write_file_atomically(file_system& fs, const std::filesystem::path& p, std::string_view contents) {
   std::filesystem::path tmp = p;
   tmp += ".tmp";
   auto written = [&]() -> status {

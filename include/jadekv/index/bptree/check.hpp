@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/index/bptree/format.hpp"
 #include "jadekv/index/bptree/node.hpp"
 #include "jadekv/index/bptree/view.hpp"
@@ -50,8 +51,8 @@ class checker {
       if (seen_[i] == 0) return node_corruption(pg_.name(), i, "leaked: neither reachable nor free");
     }
     if (entries_ != v_.m.entries) {
-      return status::corruption(pg_.name() + ": " + std::to_string(entries_) + " keys in the tree, meta page says " +
-                                std::to_string(v_.m.entries));
+      return status::corruption(
+          jadekv::detail::concat({pg_.name(), ": ", entries_, " keys in the tree, meta page says ", v_.m.entries}));
     }
     return {};
   }
@@ -61,7 +62,7 @@ class checker {
     for (std::uint64_t i = 0; i < n; ++i) {
       if (id + i >= seen_.size()) return node_corruption(pg_.name(), id + i, "past the page count");
       if (seen_[id + i] != 0) {
-        return node_corruption(pg_.name(), id + i, std::string("claimed twice (again as ") + std::string(what) + ")");
+        return node_corruption(pg_.name(), id + i, jadekv::detail::concat({"claimed twice (again as ", what, ")"}));
       }
       seen_[id + i] = 1;
     }

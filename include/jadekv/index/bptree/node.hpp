@@ -28,6 +28,7 @@
 #include "jadekv/core/coding.hpp"
 #include "jadekv/core/internal_key.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/index/bptree/format.hpp"
 
 namespace jadekv::inline v0::index::detail::bptree {
@@ -209,13 +210,8 @@ std::size_t child_index(const char* p, std::string_view key, const Cmp& cmp) noe
 
 // ---- validation ----------------------------------------------------------
 
-inline status node_corruption(std::string_view file, page_id id, std::string_view what) {
-  std::string m(file);
-  m += ": page ";
-  m += std::to_string(id);
-  m += ": ";
-  m += what;
-  return status::corruption(std::move(m));
+[[gnu::cold]] inline status node_corruption(std::string_view file, page_id id, std::string_view what) {
+  return status::corruption(jadekv::detail::concat({file, ": page ", id, ": ", what}));
 }
 
 // Checks that the branch or leaf page `id` (of a file of page_count pages)

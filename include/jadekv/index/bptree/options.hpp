@@ -8,6 +8,7 @@
 #include <string>
 
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/index/bptree/format.hpp"
 
 namespace jadekv::inline v0::index::detail::bptree {
@@ -30,8 +31,8 @@ struct options {
 
 inline status validate(const options& o) {
   if (!valid_page_size(o.page_size)) {
-    return status::invalid_argument("bptree: page_size " + std::to_string(o.page_size) +
-                                    " is not a power of two in [512, 65536]");
+    return status::invalid_argument(
+        jadekv::detail::concat({"bptree: page_size ", o.page_size, " is not a power of two in [512, 65536]"}));
   }
   if (!(o.fill_percent >= 0.5 && o.fill_percent <= 1.0)) {
     return status::invalid_argument("bptree: fill_percent must be in [0.5, 1.0]");

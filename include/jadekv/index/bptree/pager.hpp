@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/index/bptree/format.hpp"
 #include "jadekv/index/bptree/node.hpp"
 #include "jadekv/index/bptree/page_cache.hpp"
@@ -119,7 +120,7 @@ class pager {
     for (std::uint64_t i = 0; i < n; ++i) {
       const page_id f = decode_fixed64(p + 8 + 8 * i);
       if (f < k_first_data_page || f >= page_count || (!ids.empty() && f <= ids.back())) {
-        return node_corruption(name_, id, "bad free page id " + std::to_string(f));
+        return node_corruption(name_, id, jadekv::detail::concat({"bad free page id ", f}));
       }
       ids.push_back(f);
     }
@@ -140,7 +141,7 @@ class pager {
       if (batch.empty()) return {};
       auto s = writer_->write_at(start * page_size_, batch);
       batch.clear();
-      return s.with_context("bptree write " + name_);
+      return s.ok() ? s : failed(s, "write");
     };
     for (const auto& [id, p] : pages) {
       if (batch.empty() || id != next || batch.size() >= k_max_write) {
@@ -156,18 +157,27 @@ class pager {
   }
 
   status write_raw(std::uint64_t offset, std::string_view bytes) {
-    return writer_->write_at(offset, bytes).with_context("bptree write " + name_);
+    auto s = writer_->write_at(offset, bytes);
+    return s.ok() ? s : failed(s, "write");
   }
 
-  status sync() { return writer_->datasync().with_context("bptree sync " + name_); }
+  status sync() {
+    auto s = writer_->datasync();
+    return s.ok() ? s : failed(s, "sync");
+  }
 
  private:
   static constexpr std::size_t k_max_write = std::size_t{1} << 20;
 
+  // s (not ok), saying which operation on which file failed.
+  [[gnu::cold]] status failed(const status& s, std::string_view op) const {
+    return s.with_context(jadekv::detail::concat({"bptree ", op, " ", name_}));
+  }
+
   status read(page_id id, std::uint64_t pages, const page_ref& into) {
     const std::size_t n = static_cast<std::size_t>(pages * page_size_);
     auto r = reader_->read_at(id * page_size_, n, into.mutable_data());
-    if (!r) return r.status().with_context("bptree read " + name_ + " page " + std::to_string(id));
+    if (!r) return r.status().with_context(jadekv::detail::concat({"bptree read ", name_, " page ", id}));
     if (r->size() != n) return node_corruption(name_, id, "page past the end of the file");
     if (r->data() != into.data()) std::memmove(into.mutable_data(), r->data(), n);
     return {};

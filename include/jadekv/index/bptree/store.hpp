@@ -61,6 +61,7 @@
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/stats.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/detail/internal_iterator.hpp"
 #include "jadekv/index/bptree/check.hpp"
 #include "jadekv/index/bptree/commit.hpp"
@@ -277,10 +278,9 @@ template <comparator Cmp>
       }
     }
   }
-  if (!found) return ::jadekv::status::corruption(name + ": no valid meta page");
+  if (!found) return ::jadekv::status::corruption(jadekv::detail::concat({name, ": no valid meta page"}));
   if (out.page_count > *size / out.page_size) {  // not page_count * page_size: a damaged count overflows it
-    return ::jadekv::status::corruption(name + ": file shorter than its " + std::to_string(out.page_count) +
-                                        " pages");
+    return ::jadekv::status::corruption(jadekv::detail::concat({name, ": file shorter than its ", out.page_count, " pages"}));
   }
   return {};
 }
@@ -297,8 +297,8 @@ template <comparator Cmp>
   meta m;
   if (auto s = read_meta(**reader, path_.string(), m); !s.ok()) return s;
   if (m.comparator != Cmp::name()) {
-    return ::jadekv::status::invalid_argument(path_.string() + ": written with comparator '" + m.comparator +
-                                              "', opened with '" + std::string(Cmp::name()) + "'");
+    return ::jadekv::status::invalid_argument(jadekv::detail::concat(
+        {path_.string(), ": written with comparator '", m.comparator, "', opened with '", Cmp::name(), "'"}));
   }
   auto fsize = (*reader)->size();
   if (!fsize) return fsize.status();
@@ -389,9 +389,9 @@ template <comparator Cmp>
       if (c > 0) return ::jadekv::status::invalid_argument("bptree flush: entries out of order");
     }
     if (k.size() > max_key) {
-      return ::jadekv::status::invalid_argument("bptree flush: a key of " + std::to_string(k.size()) +
-                                                " bytes is longer than the " + std::to_string(max_key) +
-                                                " bytes pages of " + std::to_string(pg.page_size()) + " allow");
+      return ::jadekv::status::invalid_argument(jadekv::detail::concat({"bptree flush: a key of ", k.size(),
+                                                                        " bytes is longer than the ", max_key,
+                                                                        " bytes pages of ", pg.page_size(), " allow"}));
     }
     const bool put = entries.kind() == value_kind::put;
     const std::string_view v = put ? entries.value() : std::string_view{};
@@ -538,7 +538,8 @@ template <comparator Cmp>
     items.push_back(li);
   }
   if (auto s = it.status(); !s.ok()) return s;
-  if (count != v.m.entries) return ::jadekv::status::corruption(name + ": compaction read a different key count");
+  if (count != v.m.entries)
+    return ::jadekv::status::corruption(jadekv::detail::concat({name, ": compaction read a different key count"}));
   if (auto s = emit_leaf(); !s.ok()) return s;
 
   while (level.size() > 1) {
