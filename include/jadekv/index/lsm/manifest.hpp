@@ -39,6 +39,7 @@
 
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/index/lsm/manifest_file_names.hpp"
 #include "jadekv/index/lsm/version.hpp"
 #include "jadekv/index/lsm/version_edit.hpp"
@@ -117,9 +118,11 @@ inline status manifest::append(const version_edit& e) {
   const std::uint64_t end = persist::detail::frame_record(bytes, offset_, persist::log_format::k_default_block_size,
                                                           seed_, encode_version_edit(e));
   const std::string where = manifest_file_name(number_);
-  if (auto s = file_->append(bytes); !s.ok()) return failed_ = s.with_context("lsm manifest: append to " + where);
+  if (auto s = file_->append(bytes); !s.ok())
+    return failed_ = s.with_context(::jadekv::detail::concat({"lsm manifest: append to ", where}));
   offset_ = end;
-  if (auto s = file_->sync(); !s.ok()) return failed_ = s.with_context("lsm manifest: sync " + where);
+  if (auto s = file_->sync(); !s.ok())
+    return failed_ = s.with_context(::jadekv::detail::concat({"lsm manifest: sync ", where}));
   return {};
 }
 
@@ -137,19 +140,19 @@ inline status manifest::roll(const version& v, std::uint64_t number, std::uint64
   end = persist::detail::frame_record(bytes, end, lf::k_default_block_size, seed, encode_version_edit(snap));
 
   auto f = fs_->open(p, io::open_mode::truncate);
-  if (!f) return f.status().with_context("lsm manifest: create " + name);
+  if (!f) return f.status().with_context(::jadekv::detail::concat({"lsm manifest: create ", name}));
   auto written = (*f)->append(bytes);
   if (written.ok()) written = (*f)->sync();
   if (!written.ok()) {
     (void)(*f)->close();
     (void)fs_->remove(p);
-    return written.with_context("lsm manifest: write " + name);
+    return written.with_context(::jadekv::detail::concat({"lsm manifest: write ", name}));
   }
   // From here a failure may leave CURRENT naming either manifest; both stay
   // on disk and the next open removes the one CURRENT does not name.
   if (auto s = io::write_file_atomically(*fs_, path_of(k_current_file_name), name + "\n"); !s.ok()) {
     (void)(*f)->close();
-    return failed_ = s.with_context("lsm manifest: switch CURRENT to " + name);
+    return failed_ = s.with_context(::jadekv::detail::concat({"lsm manifest: switch CURRENT to ", name}));
   }
   const std::uint64_t old = number_;
   const bool had_old = file_ != nullptr;
@@ -169,7 +172,7 @@ status manifest::replay(std::uint64_t number, int num_levels, const Cmp& cmp, re
   auto f = fs_->open(path_of(where), io::open_mode::read_only);
   if (!f) {
     if (f.status().is_not_found()) {
-      return status::corruption("lsm: CURRENT names " + where + ", which is missing");
+      return status::corruption(::jadekv::detail::concat({"lsm: CURRENT names ", where, ", which is missing"}));
     }
     return f.status();
   }
@@ -182,7 +185,8 @@ status manifest::replay(std::uint64_t number, int num_levels, const Cmp& cmp, re
   for (;;) {
     const auto ev = reader.next();
     if (ev == pd::log_reader::event::end) break;
-    if (ev == pd::log_reader::event::error) return reader.error().with_context("lsm: read " + where);
+    if (ev == pd::log_reader::event::error)
+      return reader.error().with_context(::jadekv::detail::concat({"lsm: read ", where}));
     if (ev == pd::log_reader::event::damage) {
       const auto& d = reader.damage();
       // Only a record the file ends inside of is a torn, unacknowledged append.
@@ -212,11 +216,12 @@ status manifest::replay(std::uint64_t number, int num_levels, const Cmp& cmp, re
         }
       }
       if (torn_tail && header) break;
-      if (d.code == status_code::not_supported) return status::not_supported("lsm: " + where + ": " + d.reason);
-      return status::corruption("lsm: " + where + " at offset " + std::to_string(d.fragment_offset) + ": " +
-                                d.reason);
+      if (d.code == status_code::not_supported)
+        return status::not_supported(::jadekv::detail::concat({"lsm: ", where, ": ", d.reason}));
+      return status::corruption(
+          ::jadekv::detail::concat({"lsm: ", where, " at offset ", d.fragment_offset, ": ", d.reason}));
     }
-    const std::string record_where = where + " record at offset " + std::to_string(reader.record_offset());
+    const std::string record_where = ::jadekv::detail::concat({where, " record at offset ", reader.record_offset()});
     if (!header) {
       if (auto s = decode_manifest_header(reader.record(), cmp.name(), record_where); !s.ok()) return s;
       header = true;
@@ -227,7 +232,7 @@ status manifest::replay(std::uint64_t number, int num_levels, const Cmp& cmp, re
     if (auto s = builder.apply(*e, record_where); !s.ok()) return s;
     if (e->has_next_file_number) out.next_file_number = std::max(out.next_file_number, e->next_file_number);
   }
-  if (!header) return status::corruption("lsm: " + where + " has no header record");
+  if (!header) return status::corruption(::jadekv::detail::concat({"lsm: ", where, " has no header record"}));
   out.current = builder.finish(cmp);
   return {};
 }
@@ -237,8 +242,8 @@ result<std::unique_ptr<manifest>> manifest::recover(std::shared_ptr<io::file_sys
                                                     int num_levels, const Cmp& cmp, recovered& out) {
   if (!fs) return status::invalid_argument("lsm: no file system");
   if (num_levels < 1 || num_levels > k_max_levels) {
-    return status::invalid_argument("lsm: num_levels " + std::to_string(num_levels) + " is outside [1, " +
-                                    std::to_string(k_max_levels) + "]");
+    return status::invalid_argument(
+        ::jadekv::detail::concat({"lsm: num_levels ", num_levels, " is outside [1, ", k_max_levels, "]"}));
   }
   if (auto s = fs->mkdir(dir); !s.ok()) return s.with_context("lsm: create directory");
   std::unique_ptr<manifest> m(new manifest(fs, dir, std::string(cmp.name())));
@@ -260,14 +265,17 @@ result<std::unique_ptr<manifest>> manifest::recover(std::shared_ptr<io::file_sys
   if (!current) {
     if (!current.status().is_not_found()) return current.status().with_context("lsm: read CURRENT");
     if (has_tables) {
-      return status::corruption("lsm: " + dir.string() + " holds tables but no CURRENT file (the manifest is lost)");
+      return status::corruption(::jadekv::detail::concat(
+          {"lsm: ", dir.string(), " holds tables but no CURRENT file (the manifest is lost)"}));
     }
     out.current = std::make_shared<version>(num_levels);
   } else {
     std::string_view text = *current;
     std::optional<std::uint64_t> n;
     if (text.ends_with('\n')) n = parse_manifest_file_name(text.substr(0, text.size() - 1));
-    if (!n) return status::corruption("lsm: CURRENT does not name a manifest (" + std::to_string(text.size()) + " bytes)");
+    if (!n)
+      return status::corruption(
+          ::jadekv::detail::concat({"lsm: CURRENT does not name a manifest (", text.size(), " bytes)"}));
     current_number = *n;
     if (auto s = m->replay(*n, num_levels, cmp, out); !s.ok()) return s;
   }
@@ -277,8 +285,8 @@ result<std::unique_ptr<manifest>> manifest::recover(std::shared_ptr<io::file_sys
   for (std::uint64_t number : live) {
     const std::string name = padded_file_number(number) + std::string(k_table_suffix);
     if (!std::binary_search(names->begin(), names->end(), name)) {
-      return status::corruption("lsm: table " + name + " named by " + manifest_file_name(current_number) +
-                                " is missing");
+      return status::corruption(::jadekv::detail::concat(
+          {"lsm: table ", name, " named by ", manifest_file_name(current_number), " is missing"}));
     }
   }
   out.next_file_number = std::max({out.next_file_number, max_seen + 1, current_number + 1});

@@ -61,6 +61,7 @@
 #include "jadekv/core/stats.hpp"
 #include "jadekv/core/status.hpp"
 #include "jadekv/detail/chrono.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/detail/error_iterator.hpp"
 #include "jadekv/detail/internal_iterator.hpp"
 #include "jadekv/detail/merging_iterator.hpp"
@@ -308,7 +309,7 @@ class store<Compaction, Options, Cmp>::output_writer {
     auto st = builder_->finish();
     if (st.ok()) st = file_->sync();
     if (st.ok()) st = file_->close();
-    if (!st.ok()) return st.with_context("lsm: write table " + name);
+    if (!st.ok()) return st.with_context(::jadekv::detail::concat({"lsm: write table ", name}));
     meta_->size = builder_->file_size();
     append_internal_key(meta_->largest, last_user_key_, last_seq_, last_kind_);
     bytes_ += meta_->size;
@@ -335,10 +336,12 @@ class store<Compaction, Options, Cmp>::output_writer {
 template <class Compaction, class Options, class Cmp>
 result<std::unique_ptr<store<Compaction, Options, Cmp>>> store<Compaction, Options, Cmp>::open(
     std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir, const Options& o, const Cmp& cmp) {
-  auto bad = [](std::string what) { return status::invalid_argument("lsm options: " + std::move(what)); };
+  auto bad = [](std::string what) {
+    return status::invalid_argument(::jadekv::detail::concat({"lsm options: ", what}));
+  };
   if (o.num_levels < Compaction::k_min_levels) {
-    return bad(std::string(Compaction::name) + " compaction needs num_levels >= " +
-               std::to_string(Compaction::k_min_levels));
+    return bad(
+        ::jadekv::detail::concat({Compaction::name, " compaction needs num_levels >= ", Compaction::k_min_levels}));
   }
   if (o.l0_compaction_trigger < 1 || o.l0_slowdown_trigger < o.l0_compaction_trigger ||
       o.l0_stop_trigger < o.l0_slowdown_trigger) {
@@ -770,15 +773,16 @@ template <class Compaction, class Options, class Cmp>
   for (int l = 0; l < v->num_levels(); ++l) {
     for (const auto& f : v->levels[static_cast<std::size_t>(l)]) {
       const std::string name = table_name(f->number);
-      auto where = [&] { return "lsm check: table " + name + " (level " + std::to_string(l) + ")"; };
+      auto where = [&] { return ::jadekv::detail::concat({"lsm check: table ", name, " (level ", l, ")"}); };
       auto size = fs_->file_size(dir_ / name);
       if (!size) {
-        if (size.status().is_not_found()) return ::jadekv::status::corruption(where() + " is missing");
+        if (size.status().is_not_found())
+          return ::jadekv::status::corruption(::jadekv::detail::concat({where(), " is missing"}));
         return size.status().with_context(where());
       }
       if (*size != f->size) {
-        return ::jadekv::status::corruption(where() + " has " + std::to_string(*size) + " bytes, the manifest says " +
-                                            std::to_string(f->size));
+        return ::jadekv::status::corruption(
+            ::jadekv::detail::concat({where(), " has ", *size, " bytes, the manifest says ", f->size}));
       }
       auto t = tables_.find(*f);
       if (!t) return t.status().with_context(where());

@@ -50,6 +50,7 @@
 #include "jadekv/core/read_options.hpp"
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/detail/internal_iterator.hpp"
 #include "jadekv/index/lsm/block.hpp"
 #include "jadekv/index/lsm/block_cache.hpp"
@@ -155,7 +156,7 @@ class table : public std::enable_shared_from_this<table<Cmp>> {
   }
   // "table <path>: data block at <offset>", for messages.
   std::string block_name(const index_entry& e) const {
-    return "table " + file_->path().string() + ": data block at " + std::to_string(e.offset);
+    return ::jadekv::detail::concat({"table ", file_->path().string(), ": data block at ", e.offset});
   }
   // The first data block whose separator is not before (user_key, tag); index_.size() if none.
   std::size_t find_block(std::string_view user_key, std::uint64_t tag) const;
@@ -306,10 +307,10 @@ auto table<Cmp>::open(std::unique_ptr<io::file> f, std::uint64_t file_size, cons
   if (f == nullptr) return ::jadekv::status::invalid_argument("table::open: no file");
   const std::string name = f->path().string();
   if (file_size < k_min_table_size)
-    return ::jadekv::status::corruption("table " + name + ": " + std::to_string(file_size) +
-                                        " bytes is too short for a table");
+    return ::jadekv::status::corruption(
+        ::jadekv::detail::concat({"table ", name, ": ", file_size, " bytes is too short for a table"}));
   auto t = std::make_shared<table>(private_tag{}, std::move(f), file_size, o, cmp);
-  if (auto s = t->load(); !s.ok()) return s.with_context("table " + name);
+  if (auto s = t->load(); !s.ok()) return s.with_context(::jadekv::detail::concat({"table ", name}));
   return std::shared_ptr<const table>(std::move(t));
 }
 
@@ -326,8 +327,8 @@ template <comparator Cmp>
   if (s = read_meta(footer_.properties, "properties", bytes); !s.ok()) return s;
   if (!decode_properties(bytes, props_)) return ::jadekv::status::corruption("properties block malformed");
   if (props_.comparator != Cmp::name())
-    return ::jadekv::status::invalid_argument("written with comparator \"" + props_.comparator +
-                                              "\", opened with \"" + std::string(Cmp::name()) + "\"");
+    return ::jadekv::status::invalid_argument(::jadekv::detail::concat(
+        {"written with comparator \"", props_.comparator, "\", opened with \"", std::string_view(Cmp::name()), "\""}));
 
   has_filter_ = footer_.filter.size != 0 || footer_.filter.offset != 0;
   if (has_filter_) {
@@ -358,8 +359,8 @@ template <comparator Cmp>
   }
   if (!c.status().ok()) return c.status().with_context("index block");
   if (index_.size() != props_.data_blocks)
-    return ::jadekv::status::corruption("index block names " + std::to_string(index_.size()) +
-                                        " data blocks, properties " + std::to_string(props_.data_blocks));
+    return ::jadekv::status::corruption(::jadekv::detail::concat(
+        {"index block names ", index_.size(), " data blocks, properties ", props_.data_blocks}));
   index_.shrink_to_fit();
   index_keys_.shrink_to_fit();
   return {};
@@ -369,16 +370,16 @@ template <comparator Cmp>
 ::jadekv::status table<Cmp>::read_exact(std::uint64_t offset, std::size_t n, char* buf) const {
   if (mapped()) {
     if (offset > mapped_.size() || n > mapped_.size() - offset)
-      return ::jadekv::status::corruption("read of " + std::to_string(n) + " bytes at offset " +
-                                          std::to_string(offset) + " past the end of the table");
+      return ::jadekv::status::corruption(
+          ::jadekv::detail::concat({"read of ", n, " bytes at offset ", offset, " past the end of the table"}));
     if (n != 0) std::memcpy(buf, mapped_.data() + offset, n);
     return {};
   }
   auto r = file_->read_at(offset, n, buf);
   if (!r) return r.status();
   if (r->size() != n)
-    return ::jadekv::status::corruption("short read: " + std::to_string(r->size()) + " of " + std::to_string(n) +
-                                        " bytes at offset " + std::to_string(offset));
+    return ::jadekv::status::corruption(
+        ::jadekv::detail::concat({"short read: ", r->size(), " of ", n, " bytes at offset ", offset}));
   if (r->data() != buf && n != 0) std::memmove(buf, r->data(), n);
   return {};
 }
@@ -387,10 +388,11 @@ template <comparator Cmp>
 ::jadekv::status table<Cmp>::read_meta(const block_handle& h, const char* what, std::string& out) const {
   out.resize(static_cast<std::size_t>(h.size) + k_block_trailer_size);
   if (auto s = read_exact(h.offset, out.size(), out.data()); !s.ok()) return s;
-  auto where = [&] { return std::string(what) + " block at " + std::to_string(h.offset); };
-  if (!block_crc_matches(out.data(), h.size)) return ::jadekv::status::corruption(where() + ": checksum mismatch");
+  auto where = [&] { return ::jadekv::detail::concat({what, " block at ", h.offset}); };
+  if (!block_crc_matches(out.data(), h.size))
+    return ::jadekv::status::corruption(::jadekv::detail::concat({where(), ": checksum mismatch"}));
   if (static_cast<std::uint8_t>(out[h.size]) != static_cast<std::uint8_t>(block_type::raw))
-    return ::jadekv::status::corruption(where() + ": unknown block type");
+    return ::jadekv::status::corruption(::jadekv::detail::concat({where(), ": unknown block type"}));
   out.resize(h.size);
   return {};
 }
@@ -410,7 +412,7 @@ template <comparator Cmp>
   const std::size_t n = e.size;
   auto buf = std::make_unique_for_overwrite<char[]>(n + k_block_trailer_size);
   if (auto s = read_exact(e.offset, n + k_block_trailer_size, buf.get()); !s.ok())
-    return s.with_context("table " + file_->path().string());
+    return s.with_context(::jadekv::detail::concat({"table ", file_->path().string()}));
   block_view v;
   if (auto s = check_block(e, buf.get(), verify, v); !s.ok()) return s;
   out = std::make_shared<const block>(std::move(buf), n, v, verify);
@@ -420,10 +422,12 @@ template <comparator Cmp>
 template <comparator Cmp>
 ::jadekv::status table<Cmp>::check_block(const index_entry& e, const char* bytes, bool verify, block_view& out) const {
   const std::size_t n = e.size;
-  if (verify && !block_crc_matches(bytes, n)) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
+  if (verify && !block_crc_matches(bytes, n))
+    return ::jadekv::status::corruption(::jadekv::detail::concat({block_name(e), ": checksum mismatch"}));
   if (static_cast<std::uint8_t>(bytes[n]) != static_cast<std::uint8_t>(block_type::raw))
-    return ::jadekv::status::corruption(block_name(e) + ": unknown block type");
-  if (!block_view::parse({bytes, n}, out)) return ::jadekv::status::corruption(block_name(e) + ": malformed");
+    return ::jadekv::status::corruption(::jadekv::detail::concat({block_name(e), ": unknown block type"}));
+  if (!block_view::parse({bytes, n}, out))
+    return ::jadekv::status::corruption(::jadekv::detail::concat({block_name(e), ": malformed"}));
   return {};
 }
 
@@ -434,7 +438,8 @@ template <comparator Cmp>
   if (mapped()) return check_block(e, mapped_.data() + e.offset, verify, out);
   if (cache_ != nullptr) {
     if (hold = cache_->lookup({cache_id_, e.offset}); hold != nullptr) {
-      if (verify && !hold->verify()) return ::jadekv::status::corruption(block_name(e) + ": checksum mismatch");
+      if (verify && !hold->verify())
+        return ::jadekv::status::corruption(::jadekv::detail::concat({block_name(e), ": checksum mismatch"}));
       out = hold->view();
       return {};
     }
@@ -489,9 +494,11 @@ std::uint64_t table<Cmp>::approximate_offset_of(std::string_view user_key) const
 template <comparator Cmp>
 ::jadekv::status table<Cmp>::verify() const {
   auto fail = [&](const std::string& what) {
-    return ::jadekv::status::corruption("table " + file_->path().string() + ": " + what);
+    return ::jadekv::status::corruption(::jadekv::detail::concat({"table ", file_->path().string(), ": ", what}));
   };
-  auto ctx = [&](const ::jadekv::status& s) { return s.with_context("table " + file_->path().string()); };
+  auto ctx = [&](const ::jadekv::status& s) {
+    return s.with_context(::jadekv::detail::concat({"table ", file_->path().string()}));
+  };
   char fixed[k_footer_size];
   if (auto s = read_exact(0, k_header_size, fixed); !s.ok()) return ctx(s);
   if (auto s = check_header({fixed, k_header_size}); !s.ok()) return ctx(s);
@@ -509,12 +516,12 @@ template <comparator Cmp>
   // Layout: header, data blocks, [filter], properties, index, footer, back to back.
   std::uint64_t at = k_header_size;
   for (const index_entry& e : index_) {
-    if (e.offset != at) return fail("data block at " + std::to_string(e.offset) + " expected at " + std::to_string(at));
+    if (e.offset != at) return fail(::jadekv::detail::concat({"data block at ", e.offset, " expected at ", at}));
     at = e.offset + e.size + k_block_trailer_size;
   }
   for (const block_handle* h : {has_filter_ ? &footer_.filter : nullptr, &footer_.properties, &footer_.index}) {
     if (h == nullptr) continue;
-    if (h->offset != at) return fail("meta block at " + std::to_string(h->offset) + " expected at " + std::to_string(at));
+    if (h->offset != at) return fail(::jadekv::detail::concat({"meta block at ", h->offset, " expected at ", at}));
     at = h->end();
   }
   if (at != file_size_ - k_footer_size) return fail("gap before the footer");
@@ -535,7 +542,9 @@ template <comparator Cmp>
 template <comparator Cmp>
 ::jadekv::status table<Cmp>::verify_data(std::size_t i, std::string& prev, table_properties& seen) const {
   const index_entry& e = index_[i];
-  auto fail = [&](const char* what) { return ::jadekv::status::corruption(block_name(e) + ": " + what); };
+  auto fail = [&](const char* what) {
+    return ::jadekv::status::corruption(::jadekv::detail::concat({block_name(e), ": ", what}));
+  };
   std::shared_ptr<const block> b;
   if (auto s = read_block(e, true, b); !s.ok()) return s;
   block_cursor c(b->view());

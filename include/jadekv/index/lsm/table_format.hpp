@@ -83,6 +83,7 @@
 #include "jadekv/core/coding.hpp"
 #include "jadekv/core/crc32c.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 
 namespace jadekv::inline v0::index::sst {
 
@@ -159,7 +160,7 @@ inline status check_header(std::string_view in) {
       crc32c::value(in.data(), k_header_crc_offset))
     return status::corruption("table header: checksum mismatch");
   if (const auto v = decode_fixed32(in.data() + k_header_version_offset); v != k_format_version)
-    return status::corruption("table header: unsupported format version " + std::to_string(v));
+    return status::corruption(::jadekv::detail::concat({"table header: unsupported format version ", v}));
   return {};
 }
 
@@ -186,7 +187,7 @@ inline status decode_footer(std::string_view in, std::uint64_t file_size, footer
       crc32c::value(in.data(), k_footer_crc_offset))
     return status::corruption("table footer: checksum mismatch");
   if (const auto v = decode_fixed32(in.data() + k_footer_version_offset); v != k_format_version)
-    return status::corruption("table footer: unsupported format version " + std::to_string(v));
+    return status::corruption(::jadekv::detail::concat({"table footer: unsupported format version ", v}));
   const char* p = in.data();
   f.filter = {decode_fixed64(p + 0), decode_fixed64(p + 8)};
   f.properties = {decode_fixed64(p + 16), decode_fixed64(p + 24)};

@@ -19,6 +19,7 @@
 #include "jadekv/core/read_options.hpp"
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/detail/internal_iterator.hpp"
 #include "jadekv/index/lsm/block_cache.hpp"
 #include "jadekv/index/lsm/table.hpp"
@@ -44,7 +45,7 @@ class table_source {
   // The open table of f, opening it on a miss.
   result<table_ptr<Cmp>> find(const file_meta& f) {
     auto t = tables_.find(f.number, f.size);
-    if (!t) return t.status().with_context("lsm: open table " + table_name(f.number));
+    if (!t) return t.status().with_context(::jadekv::detail::concat({"lsm: open table ", table_name(f.number)}));
     return std::move(*t);
   }
 

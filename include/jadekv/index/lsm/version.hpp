@@ -31,6 +31,7 @@
 #include "jadekv/core/internal_key.hpp"
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/index/lsm/version_edit.hpp"
 
 namespace jadekv::inline v0::index::lsm_detail {
@@ -91,27 +92,28 @@ class version_builder {
   }
 
   [[gnu::cold]] status apply(const version_edit& e, std::string_view where) {
-    auto bad = [&](const std::string& what) { return status::corruption(std::string(where) + ": " + what); };
+    auto bad = [&](const std::string& what) {
+      return status::corruption(::jadekv::detail::concat({where, ": ", what}));
+    };
     for (const auto& [level, number] : e.deleted_files) {
       if (level >= v_->num_levels()) {
-        return bad("deletes a file at level " + std::to_string(level) + " of " + std::to_string(v_->num_levels()));
+        return bad(::jadekv::detail::concat({"deletes a file at level ", level, " of ", v_->num_levels()}));
       }
       auto& files = v_->levels[static_cast<std::size_t>(level)];
       auto it = std::find_if(files.begin(), files.end(), [n = number](const file_ptr& f) { return f->number == n; });
       if (it == files.end()) {
-        return bad("deletes table " + std::to_string(number) + " that level " + std::to_string(level) +
-                   " does not hold");
+        return bad(::jadekv::detail::concat({"deletes table ", number, " that level ", level, " does not hold"}));
       }
       numbers_.erase(number);
       files.erase(it);
     }
     for (const auto& [level, f] : e.added_files) {
       if (level >= v_->num_levels()) {
-        return status::invalid_argument(std::string(where) + ": names level " + std::to_string(level) +
-                                        " but the store is opened with num_levels = " +
-                                        std::to_string(v_->num_levels()));
+        return status::invalid_argument(::jadekv::detail::concat(
+            {where, ": names level ", level, " but the store is opened with num_levels = ", v_->num_levels()}));
       }
-      if (!numbers_.insert(f->number).second) return bad("adds table " + std::to_string(f->number) + " twice");
+      if (!numbers_.insert(f->number).second)
+        return bad(::jadekv::detail::concat({"adds table ", f->number, " twice"}));
       v_->levels[static_cast<std::size_t>(level)].push_back(f);
     }
     if (e.has_flushed_sequence) v_->flushed_sequence = e.flushed_sequence;
@@ -188,12 +190,12 @@ status check_level_order(const version& v, const Cmp& user_cmp) {
     const auto& files = v.levels[static_cast<std::size_t>(l)];
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (icmp.compare(files[i]->smallest, files[i]->largest) > 0) {
-        return status::corruption("table " + std::to_string(files[i]->number) + " at level " + std::to_string(l) +
-                                  ": smallest key sorts after its largest");
+        return status::corruption(::jadekv::detail::concat(
+            {"table ", files[i]->number, " at level ", l, ": smallest key sorts after its largest"}));
       }
       if (l >= 1 && i > 0 && user_cmp.compare(files[i - 1]->largest_user_key(), files[i]->smallest_user_key()) >= 0) {
-        return status::corruption("level " + std::to_string(l) + ": tables " + std::to_string(files[i - 1]->number) +
-                                  " and " + std::to_string(files[i]->number) + " overlap or are out of order");
+        return status::corruption(::jadekv::detail::concat({"level ", l, ": tables ", files[i - 1]->number, " and ",
+                                                            files[i]->number, " overlap or are out of order"}));
       }
     }
   }

@@ -41,6 +41,7 @@
 #include "jadekv/core/internal_key.hpp"
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 
 namespace jadekv::inline v0::index::lsm_detail {
 
@@ -112,22 +113,23 @@ inline std::string encode_manifest_header(std::string_view comparator_name) {
                                      std::string_view where) {
   std::string_view in = record;
   if (in.size() < k_manifest_magic.size() || in.substr(0, k_manifest_magic.size()) != k_manifest_magic) {
-    return status::corruption(std::string(where) + ": not a jadekv manifest (bad magic in the first record)");
+    return status::corruption(
+        ::jadekv::detail::concat({where, ": not a jadekv manifest (bad magic in the first record)"}));
   }
   in.remove_prefix(k_manifest_magic.size());
   std::uint32_t v = 0;
-  if (!get_fixed32(in, v)) return status::corruption(std::string(where) + ": manifest header cut short");
+  if (!get_fixed32(in, v)) return status::corruption(::jadekv::detail::concat({where, ": manifest header cut short"}));
   if (v != k_manifest_version) {
-    return status::not_supported(std::string(where) + ": manifest version " + std::to_string(v) +
-                                 " is not supported (this build reads " + std::to_string(k_manifest_version) + ")");
+    return status::not_supported(::jadekv::detail::concat(
+        {where, ": manifest version ", v, " is not supported (this build reads ", k_manifest_version, ")"}));
   }
   std::string_view name;
   if (!get_length_prefixed(in, name) || !in.empty()) {
-    return status::corruption(std::string(where) + ": manifest header has a malformed comparator name");
+    return status::corruption(::jadekv::detail::concat({where, ": manifest header has a malformed comparator name"}));
   }
   if (name != comparator_name) {
-    return status::invalid_argument(std::string(where) + ": written with comparator '" + std::string(name) +
-                                    "', opened with '" + std::string(comparator_name) + "'");
+    return status::invalid_argument(::jadekv::detail::concat(
+        {where, ": written with comparator '", name, "', opened with '", comparator_name, "'"}));
   }
   return {};
 }
@@ -164,8 +166,8 @@ inline std::string encode_manifest_header(std::string_view comparator_name) {
   version_edit e;
   std::string_view in = record;
   auto bad = [&](std::string_view what) {
-    return status::corruption(std::string(where) + ": version edit " + std::string(what) + " at record byte " +
-                              std::to_string(record.size() - in.size()));
+    return status::corruption(
+        ::jadekv::detail::concat({where, ": version edit ", what, " at record byte ", record.size() - in.size()}));
   };
   auto get_level = [&](int& level) {
     std::uint32_t l = 0;
@@ -217,7 +219,7 @@ inline std::string encode_manifest_header(std::string_view comparator_name) {
         e.add_file(level, std::move(f));
         break;
       }
-      default: return bad("has unknown field tag " + std::to_string(t));
+      default: return bad(::jadekv::detail::concat({"has unknown field tag ", t}));
     }
   }
   return e;
