@@ -15,6 +15,7 @@
 
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/io/file_system.hpp"
 #include "jadekv/persist/file_names.hpp"
 
@@ -26,10 +27,12 @@ inline result<std::unique_ptr<io::file_lock>> lock_directory(io::file_system& fs
   auto l = fs.lock(dir / k_lock_file_name);
   if (l) return l;
   if (l.status().is_busy()) {
-    return status::busy("directory " + dir.string() + " is already open (its LOCK is held by another open, " +
-                        "in this process or another): " + l.status().message());
+    return status::busy(jadekv::detail::concat({"directory ", dir.string(),
+                                                " is already open (its LOCK is held by another open, "
+                                                "in this process or another): ",
+                                                l.status().message()}));
   }
-  return l.status().with_context("lock directory " + dir.string());
+  return l.status().with_context(jadekv::detail::concat({"lock directory ", dir.string()}));
 }
 
 }  // namespace jadekv::inline v0::persist

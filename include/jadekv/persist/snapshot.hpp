@@ -67,6 +67,7 @@
 #include "jadekv/core/status.hpp"
 #include "jadekv/core/write_batch.hpp"
 #include "jadekv/detail/chrono.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/detail/contract.hpp"
 #include "jadekv/io/file_system.hpp"
 #include "jadekv/persist/concepts.hpp"
@@ -237,14 +238,15 @@ result<snapshot<Log, Clock>> snapshot<Log, Clock>::open(std::shared_ptr<io::file
     if (info->kind == file_kind::segment) {
       // A log that writes nothing (none<>) would ignore a segment's writes.
       if (!info->temporary && !info->discarded && !Log::durable) {
-        return status::invalid_argument("snapshot: " + dir.string() + " holds log segment " + name +
-                                        ": open it with persist::snapshot<persist::wal<>>, which replays it");
+        return status::invalid_argument(
+            jadekv::detail::concat({"snapshot: ", dir.string(), " holds log segment ", name,
+                                    ": open it with persist::snapshot<persist::wal<>>, which replays it"}));
       }
       continue;
     }
     if (info->temporary) {
       if (auto s = fs->remove(dir / name); !s.ok() && !s.is_not_found()) return s;
-      notes.push_back(name + ": removed, a snapshot that was being written at a crash");
+      notes.push_back(jadekv::detail::concat({name, ": removed, a snapshot that was being written at a crash"}));
       removed = true;
       continue;
     }
@@ -298,16 +300,17 @@ status snapshot<Log, Clock>::recover(F&& apply) {
     }
     if (!header.status().is_corruption()) return header.status().with_context("snapshot recovery");
     s.bad.insert(*it);
-    s.report.ignored.push_back(name + ": ignored, " + header.status().message());
-    reasons += (reasons.empty() ? "" : "; ") + header.status().message();
+    s.report.ignored.push_back(jadekv::detail::concat({name, ": ignored, ", header.status().message()}));
+    reasons += jadekv::detail::concat({reasons.empty() ? "" : "; ", header.status().message()});
     if (absolute(s.opts)) {
-      return status::corruption("snapshot recovery: " + header.status().message() +
-                                " (recovery mode absolute_consistency)");
+      return status::corruption(jadekv::detail::concat(
+          {"snapshot recovery: ", header.status().message(), " (recovery mode absolute_consistency)"}));
     }
   }
   if (!chosen && !s.found.empty()) {
-    return status::corruption("snapshot recovery: " + s.dir.string() + " holds snapshots but none is valid (" +
-                              reasons + "); remove them to open what the log holds");
+    return status::corruption(
+        jadekv::detail::concat({"snapshot recovery: ", s.dir.string(), " holds snapshots but none is valid (", reasons,
+                                "); remove them to open what the log holds"}));
   }
   detail::replay_base base;
   if (chosen) {
@@ -367,8 +370,8 @@ status snapshot<Log, Clock>::checkpoint(Source&& src) {
   src([&w](std::string_view key, std::string_view value) { w.add(key, value); });
   status r = w.finish();
   if (r.ok() && w.entries() > h.sequence) {
-    r = status::invalid_argument(std::to_string(w.entries()) + " live keys but only " + std::to_string(h.sequence) +
-                                 " writes were made: the source does not match the log");
+    r = status::invalid_argument(jadekv::detail::concat(
+        {w.entries(), " live keys but only ", h.sequence, " writes were made: the source does not match the log"}));
   }
   if (r.ok()) r = (*f)->sync();
   if (r.ok()) r = (*f)->close();
@@ -376,17 +379,17 @@ status snapshot<Log, Clock>::checkpoint(Source&& src) {
   if (!r.ok()) {
     (void)(*f)->close();
     (void)s.fs->remove(tmp);
-    return r.with_context("checkpoint " + name);
+    return r.with_context(jadekv::detail::concat({"checkpoint ", name}));
   }
   // Until the directory sync succeeds the new name may not be durable: keep
   // every older snapshot and segment.
-  if (auto d = sync_dir(); !d.ok()) return d.with_context("checkpoint " + name);
+  if (auto d = sync_dir(); !d.ok()) return d.with_context(jadekv::detail::concat({"checkpoint ", name}));
   s.known[number] = rot->segment;
   s.checkpoints.fetch_add(1, std::memory_order_relaxed);
   s.snapshot_bytes.fetch_add(w.bytes(), std::memory_order_relaxed);
   s.writes_since.store(0, std::memory_order_relaxed);
   s.last_checkpoint.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-  return prune().with_context("checkpoint " + name + " done; deleting what it replaces");
+  return prune().with_context(jadekv::detail::concat({"checkpoint ", name, " done; deleting what it replaces"}));
 }
 
 template <class Log, class Clock>

@@ -25,6 +25,7 @@
 #include "jadekv/core/crc32c.hpp"
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/io/file_system.hpp"
 #include "jadekv/persist/detail/log_writer.hpp"
 #include "jadekv/persist/log_format.hpp"
@@ -151,7 +152,7 @@ inline log_reader::event log_reader::check_header() {
   namespace f = log_format;
   record_offset_ = 0;
   auto cut_short = [&](std::size_t need) {
-    return damaged(0, "segment header cut short (" + std::to_string(size_) + " of " + std::to_string(need) + " bytes)");
+    return damaged(0, jadekv::detail::concat({"segment header cut short (", size_, " of ", need, " bytes)"}));
   };
   if (size_ < f::k_v1_header_size) return cut_short(f::k_v1_header_size);
   char h[f::k_header_size];
@@ -170,8 +171,9 @@ inline log_reader::event log_reader::check_header() {
   // A newer version's header is not ours to parse; it is told from a damaged
   // one by a checksum where either version of ours keeps it.
   if (magic && v > f::k_version && (crc_holds(f::k_header_crc_offset) || crc_holds(f::k_v1_header_crc_offset))) {
-    return damaged(0, "log format version " + std::to_string(v) + " is not supported (this build reads " +
-                          std::to_string(f::k_oldest_version) + " to " + std::to_string(f::k_version) + ")",
+    return damaged(0,
+                   jadekv::detail::concat({"log format version ", v, " is not supported (this build reads ",
+                                           f::k_oldest_version, " to ", f::k_version, ")"}),
                    false, status_code::not_supported);
   }
   const bool v1 = v == 1;
@@ -181,12 +183,15 @@ inline log_reader::event log_reader::check_header() {
     return damaged(0, "segment header checksum mismatch");
   }
   if (!magic) return damaged(0, "not a jadekv log segment (bad magic)", false);
-  if (v < f::k_oldest_version) return damaged(0, "log format version " + std::to_string(v) + " does not exist", false);
+  if (v < f::k_oldest_version) {
+    return damaged(0, jadekv::detail::concat({"log format version ", v, " does not exist"}), false);
+  }
   const std::uint32_t bs = decode_fixed32(h + f::k_block_size_offset);
-  if (!f::valid_block_size(bs)) return damaged(0, "invalid block size " + std::to_string(bs), false);
+  if (!f::valid_block_size(bs)) return damaged(0, jadekv::detail::concat({"invalid block size ", bs}), false);
   if (const auto n = decode_fixed64(h + f::k_number_offset); n != number_) {
-    return damaged(0, "segment header says number " + std::to_string(n) + " but the file is number " +
-                          std::to_string(number_) + " (a misplaced file)",
+    return damaged(0,
+                   jadekv::detail::concat(
+                       {"segment header says number ", n, " but the file is number ", number_, " (a misplaced file)"}),
                    false);
   }
   block_size_ = bs;
@@ -224,7 +229,7 @@ inline log_reader::event log_reader::next() {
     if (room < f::k_min_fragment_room) {
       const std::size_t n = std::min(room, have);
       for (std::size_t i = 0; i < n; ++i) {
-        if (p[i] != 0) return damaged(pos_, "nonzero byte in the trailer of block " + std::to_string(bi));
+        if (p[i] != 0) return damaged(pos_, jadekv::detail::concat({"nonzero byte in the trailer of block ", bi}));
       }
       pos_ += n;
       if (!in_record) good_end_ = pos_;
@@ -242,14 +247,14 @@ inline log_reader::event log_reader::next() {
     const auto type = static_cast<std::uint8_t>(p[f::k_type_offset]);
     const std::size_t len = decode_fixed16(p + f::k_length_offset);
     if (type == 0 || type > f::k_max_fragment_type) {
-      return damaged(pos_, "unknown fragment type " + std::to_string(type));
+      return damaged(pos_, jadekv::detail::concat({"unknown fragment type ", type}));
     }
     if (len == 0 || len > room - f::k_fragment_header_size) {
-      return damaged(pos_, "fragment length " + std::to_string(len) + " does not fit its block");
+      return damaged(pos_, jadekv::detail::concat({"fragment length ", len, " does not fit its block"}));
     }
     if (len > have - f::k_fragment_header_size) {
-      return damaged(pos_, "fragment cut short by the end of the log (" + std::to_string(len) + " bytes, " +
-                               std::to_string(have - f::k_fragment_header_size) + " present)");
+      return damaged(pos_, jadekv::detail::concat({"fragment cut short by the end of the log (", len, " bytes, ",
+                                                   have - f::k_fragment_header_size, " present)"}));
     }
     if (decode_fixed32(p + f::k_crc_offset) != fragment_crc(seed_, p + f::k_length_offset, len)) {
       return damaged(pos_, "fragment checksum mismatch");

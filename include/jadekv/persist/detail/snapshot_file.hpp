@@ -25,6 +25,7 @@
 #include "jadekv/core/result.hpp"
 #include "jadekv/core/status.hpp"
 #include "jadekv/core/write_batch.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/io/file_system.hpp"
 #include "jadekv/persist/detail/apply.hpp"
 #include "jadekv/persist/detail/log_writer.hpp"
@@ -141,7 +142,7 @@ class snapshot_reader {
   // Checks the header (magic, version, flags, crc, number).
   result<snapshot_header> header() {
     namespace f = snapshot_format;
-    if (size_ < f::k_header_size) return bad("header cut short (" + std::to_string(size_) + " bytes)");
+    if (size_ < f::k_header_size) return bad(jadekv::detail::concat({"header cut short (", size_, " bytes)"}));
     char h[f::k_header_size];
     auto r = file_.read_at(0, f::k_header_size, h);
     if (!r) return r.status();
@@ -151,7 +152,7 @@ class snapshot_reader {
     }
     if (std::string_view(h, f::k_magic.size()) != f::k_magic) return bad("not a jadekv snapshot (bad magic)");
     if (const auto v = decode_fixed32(h + f::k_version_offset); v != f::k_version) {
-      return bad("format version " + std::to_string(v) + " is not supported");
+      return bad(jadekv::detail::concat({"format version ", v, " is not supported"}));
     }
     if (decode_fixed32(h + f::k_flags_offset) != 0) return bad("unknown flags");
     snapshot_header out;
@@ -159,7 +160,7 @@ class snapshot_reader {
     out.sequence = decode_fixed64(h + f::k_sequence_offset);
     out.log_start = decode_fixed64(h + f::k_log_start_offset);
     if (out.number != number_) {
-      return bad("header says number " + std::to_string(out.number) + " (a misplaced file)");
+      return bad(jadekv::detail::concat({"header says number ", out.number, " (a misplaced file)"}));
     }
     pos_ = f::k_header_size;
     return out;
@@ -170,25 +171,27 @@ class snapshot_reader {
   result<bool> next(snapshot_format::chunk_type& type, std::string_view& payload) {
     namespace f = snapshot_format;
     if (pos_ == size_) return false;
-    if (size_ - pos_ < f::k_chunk_header_size) return bad("chunk header cut short at offset " + std::to_string(pos_));
+    if (size_ - pos_ < f::k_chunk_header_size) {
+      return bad(jadekv::detail::concat({"chunk header cut short at offset ", pos_}));
+    }
     char h[f::k_chunk_header_size];
     auto r = file_.read_at(pos_, f::k_chunk_header_size, h);
     if (!r) return r.status();
     if (r->size() != f::k_chunk_header_size) return bad("chunk header cut short");
     const std::uint32_t len = decode_fixed32(h + f::k_chunk_length_offset);
     if (len > size_ - pos_ - f::k_chunk_header_size) {
-      return bad("chunk at offset " + std::to_string(pos_) + " runs past the end of the file");
+      return bad(jadekv::detail::concat({"chunk at offset ", pos_, " runs past the end of the file"}));
     }
     buf_.resize(f::k_chunk_header_size - f::k_chunk_length_offset + len);
     auto p = file_.read_at(pos_ + f::k_chunk_length_offset, buf_.size(), buf_.data());
     if (!p) return p.status();
     if (p->size() != buf_.size()) return bad("chunk cut short");
     if (decode_fixed32(h + f::k_chunk_crc_offset) != chunk_crc(seed_, buf_.data(), len)) {
-      return bad("chunk checksum mismatch at offset " + std::to_string(pos_));
+      return bad(jadekv::detail::concat({"chunk checksum mismatch at offset ", pos_}));
     }
     const auto t = static_cast<std::uint8_t>(buf_[f::k_chunk_type_offset - f::k_chunk_length_offset]);
     if (t != static_cast<std::uint8_t>(f::chunk_type::entries) && t != static_cast<std::uint8_t>(f::chunk_type::end)) {
-      return bad("unknown chunk type " + std::to_string(t) + " at offset " + std::to_string(pos_));
+      return bad(jadekv::detail::concat({"unknown chunk type ", t, " at offset ", pos_}));
     }
     type = static_cast<f::chunk_type>(t);
     payload = std::string_view(buf_).substr(f::k_chunk_header_size - f::k_chunk_length_offset);
@@ -200,11 +203,11 @@ class snapshot_reader {
   std::uint64_t chunk_offset() const noexcept { return chunk_offset_; }
 
   status bad(std::string what) const {
-    return status::corruption(snapshot_file_label(number_) + ": " + std::move(what));
+    return status::corruption(jadekv::detail::concat({snapshot_file_label(number_), ": ", what}));
   }
 
  private:
-  static std::string snapshot_file_label(std::uint64_t n) { return "snapshot " + std::to_string(n); }
+  static std::string snapshot_file_label(std::uint64_t n) { return jadekv::detail::concat({"snapshot ", n}); }
 
   io::file& file_;
   std::uint64_t size_;
@@ -219,15 +222,19 @@ class snapshot_reader {
 template <class F>
 status for_each_entry(const snapshot_reader& rd, std::string_view payload, F&& f) {
   std::uint32_t n = 0;
-  if (!get_varint32(payload, n) || n == 0) return rd.bad("bad entry count in chunk at " + std::to_string(rd.chunk_offset()));
+  if (!get_varint32(payload, n) || n == 0) {
+    return rd.bad(jadekv::detail::concat({"bad entry count in chunk at ", rd.chunk_offset()}));
+  }
   for (std::uint32_t i = 0; i < n; ++i) {
     std::string_view k, v;
     if (!get_length_prefixed(payload, k) || !get_length_prefixed(payload, v)) {
-      return rd.bad("entry " + std::to_string(i) + " cut short in chunk at " + std::to_string(rd.chunk_offset()));
+      return rd.bad(jadekv::detail::concat({"entry ", i, " cut short in chunk at ", rd.chunk_offset()}));
     }
     f(k, v);
   }
-  if (!payload.empty()) return rd.bad("bytes after the last entry of chunk at " + std::to_string(rd.chunk_offset()));
+  if (!payload.empty()) {
+    return rd.bad(jadekv::detail::concat({"bytes after the last entry of chunk at ", rd.chunk_offset()}));
+  }
   return {};
 }
 
@@ -260,8 +267,8 @@ inline result<snapshot_info> verify_snapshot(io::file& f, std::uint64_t size, st
     if (!after) return after.status();
     if (*after) return rd.bad("data after the end chunk");
     if (info.entries > info.header.sequence) {
-      return rd.bad(std::to_string(info.entries) + " entries but only " + std::to_string(info.header.sequence) +
-                    " sequence numbers");
+      return rd.bad(
+          jadekv::detail::concat({info.entries, " entries but only ", info.header.sequence, " sequence numbers"}));
     }
     return info;
   }

@@ -88,6 +88,7 @@
 #include "jadekv/core/status.hpp"
 #include "jadekv/core/write_batch.hpp"
 #include "jadekv/detail/chrono.hpp"
+#include "jadekv/detail/concat.hpp"
 #include "jadekv/io/file_system.hpp"
 #include "jadekv/persist/detail/apply.hpp"
 #include "jadekv/persist/detail/log_reader.hpp"
@@ -277,9 +278,9 @@ inline result<std::unique_ptr<wal_core>> wal_core::open(std::shared_ptr<io::file
                                                         const std::filesystem::path& dir, const wal_config& c) {
   if (!fs) return status::invalid_argument("wal: no file system");
   if (!log_format::valid_block_size(c.block_size)) {
-    return status::invalid_argument("wal: block size " + std::to_string(c.block_size) + " is not a power of two in [" +
-                                    std::to_string(log_format::k_min_block_size) + ", " +
-                                    std::to_string(log_format::k_max_block_size) + "]");
+    return status::invalid_argument(
+        jadekv::detail::concat({"wal: block size ", c.block_size, " is not a power of two in [",
+                                log_format::k_min_block_size, ", ", log_format::k_max_block_size, "]"}));
   }
   if (auto s = fs->mkdir(dir); !s.ok()) return s.with_context("wal: create directory");
   std::unique_ptr<io::file_lock> lock;
@@ -298,15 +299,17 @@ inline result<std::unique_ptr<wal_core>> wal_core::open(std::shared_ptr<io::file
     core->note_file_number(info->number);
     if (info->kind == file_kind::snapshot) {
       if (!c.args.inside_snapshot && !info->temporary) {
-        return status::invalid_argument("wal: " + dir.string() + " holds snapshot " + name +
-                                        ": open it with persist::snapshot<persist::wal<>>, which replays both");
+        return status::invalid_argument(
+            jadekv::detail::concat({"wal: ", dir.string(), " holds snapshot ", name,
+                                    ": open it with persist::snapshot<persist::wal<>>, which replays both"}));
       }
       continue;
     }
     if (info->discarded) continue;
     if (info->temporary) {
       if (auto s = fs->remove(core->path_of(name)); !s.ok() && !s.is_not_found()) return s;
-      core->report_.ignored.push_back(name + ": removed, a segment that was being created at a crash");
+      core->report_.ignored.push_back(
+          jadekv::detail::concat({name, ": removed, a segment that was being created at a crash"}));
       removed = true;
       continue;
     }
@@ -362,11 +365,11 @@ inline status wal_core::start_segment(std::uint64_t number, sequence_number firs
   }();
   if (!made) {
     (void)fs_->remove(tmp);
-    return made.status().with_context("wal: start segment " + name);
+    return made.status().with_context(jadekv::detail::concat({"wal: start segment ", name}));
   }
   // The handle survives the rename (file_system invariant 3). Until the
   // directory is synced nothing goes into the new segment.
-  if (auto s = sync_dir(); !s.ok()) return s.with_context("wal: start segment " + name);
+  if (auto s = sync_dir(); !s.ok()) return s.with_context(jadekv::detail::concat({"wal: start segment ", name}));
   if (file_) (void)file_->close();  // synced, or listed in unsynced_; a close error changes nothing
   file_ = std::move(*made);
   segment_ = number;
@@ -460,8 +463,8 @@ inline status wal_core::append(write_batch& b, bool sync) {
   }
   for (writer* x : group_) stats_.synced_records += x->sync ? 1 : 0;
   if (!s.ok() && error_.ok()) {
-    error_ = s.with_context("wal: writes refused until reopened after segment " + segment_file_name(segment_) +
-                            " failed");
+    error_ = s.with_context(jadekv::detail::concat(
+        {"wal: writes refused until reopened after segment ", segment_file_name(segment_), " failed"}));
   }
   const status out = s.ok() ? s : error_;
   for (writer* x : group_) {
@@ -567,8 +570,8 @@ inline status wal_core::release_segments_before(std::uint64_t number) {
   std::lock_guard g(files_mu_);
   const std::uint64_t current = segments_.empty() ? 0 : segments_.back();
   if (number > current) {
-    return status::invalid_argument("wal: release_segments_before(" + std::to_string(number) +
-                                    ") passes the current segment " + std::to_string(current));
+    return status::invalid_argument(
+        jadekv::detail::concat({"wal: release_segments_before(", number, ") passes the current segment ", current}));
   }
   auto stop = std::lower_bound(segments_.begin(), segments_.end(), number);
   if (stop == segments_.begin()) return {};
@@ -649,7 +652,7 @@ inline status wal_core::set_aside_from(const std::vector<std::uint64_t>& todo, s
     if (!sz) return sz.status();
     report_.bytes_dropped += *sz;
     if (auto s = set_aside(todo[j]); !s.ok()) return s;
-    report_.ignored.push_back(name + ": " + why + ", set aside as " + discarded_file_name(name));
+    report_.ignored.push_back(jadekv::detail::concat({name, ": ", why, ", set aside as ", discarded_file_name(name)}));
   }
   return from < todo.size() ? sync_dir() : status{};
 }
@@ -663,8 +666,8 @@ inline result<bool> wal_core::lost_tail(std::uint64_t number, std::uint64_t next
 inline status wal_core::cut_segment(std::uint64_t number, std::uint64_t keep) {
   if (keep < log_format::k_v1_header_size) {
     if (auto s = set_aside(number); !s.ok()) return s;
-    report_.ignored.push_back(segment_file_name(number) + ": set aside as " +
-                              discarded_file_name(segment_file_name(number)));
+    report_.ignored.push_back(jadekv::detail::concat(
+        {segment_file_name(number), ": set aside as ", discarded_file_name(segment_file_name(number))}));
     return sync_dir();
   }
   auto f = fs_->open(path_of(segment_file_name(number)), io::open_mode::read_write);
@@ -678,16 +681,18 @@ inline status wal_core::cut_segment(std::uint64_t number, std::uint64_t keep) {
 inline status wal_core::on_damage(const std::vector<std::uint64_t>& todo, std::size_t i, log_reader& rd,
                                   std::uint64_t size, const log_damage& d) {
   const std::uint64_t number = todo[i];
-  const std::string where = "wal: " + segment_file_name(number) + " at offset " + std::to_string(d.fragment_offset) +
-                            ": " + d.reason;
+  const std::string where =
+      jadekv::detail::concat({"wal: ", segment_file_name(number), " at offset ", d.fragment_offset, ": ", d.reason});
   if (d.code == status_code::not_supported) return status::not_supported(where);
-  const std::string dropped = std::to_string(size - d.record_offset) + " bytes from offset " +
-                              std::to_string(d.record_offset) + " dropped";
+  const std::string dropped =
+      jadekv::detail::concat({size - d.record_offset, " bytes from offset ", d.record_offset, " dropped"});
   switch (cfg_.recovery) {
     case recovery_mode::absolute_consistency:
-      return status::corruption(where + " (recovery mode absolute_consistency)");
+      return status::corruption(jadekv::detail::concat({where, " (recovery mode absolute_consistency)"}));
     case recovery_mode::tolerate_torn_tail: {
-      if (!d.may_be_torn) return status::corruption(where + " (no crash leaves this: not a torn tail)");
+      if (!d.may_be_torn) {
+        return status::corruption(jadekv::detail::concat({where, " (no crash leaves this: not a torn tail)"}));
+      }
       const bool newest = i + 1 == todo.size();
       if (!newest) {
         // An older segment can end early only by a power loss before it was
@@ -697,17 +702,23 @@ inline status wal_core::on_damage(const std::vector<std::uint64_t>& todo, std::s
                         ? result<bool>(false)
                         : lost_tail(number, todo[i + 1], d.record_offset);
         if (!lost) return lost.status().with_context("wal recovery");
-        if (!*lost) return status::corruption(where + " (not the tail of the log: newer segments follow)");
+        if (!*lost) {
+          return status::corruption(
+              jadekv::detail::concat({where, " (not the tail of the log: newer segments follow)"}));
+        }
       }
       auto more = rd.record_start_from(d.fragment_offset + 1);
       if (!more) return more.status().with_context("wal recovery");
-      if (*more) return status::corruption(where + " (not the tail of the log: valid records follow it)");
+      if (*more) {
+        return status::corruption(
+            jadekv::detail::concat({where, " (not the tail of the log: valid records follow it)"}));
+      }
       report_.bytes_dropped += size - d.record_offset;
       if (newest) {
-        report_.ignored.push_back(where + ": a torn tail, " + dropped);
+        report_.ignored.push_back(jadekv::detail::concat({where, ": a torn tail, ", dropped}));
       } else {
         report_.stopped_early = true;
-        report_.ignored.push_back(where + ": the unsynced tail a power loss cut, " + dropped);
+        report_.ignored.push_back(jadekv::detail::concat({where, ": the unsynced tail a power loss cut, ", dropped}));
       }
       if (auto s = cut_segment(number, d.record_offset); !s.ok()) return s.with_context("wal recovery: drop torn tail");
       return set_aside_from(todo, i + 1, "written after a power loss cut the segment before it (never synced)")
@@ -716,7 +727,7 @@ inline status wal_core::on_damage(const std::vector<std::uint64_t>& todo, std::s
     case recovery_mode::point_in_time: {
       report_.stopped_early = true;
       report_.bytes_dropped += size - d.record_offset;
-      report_.ignored.push_back(where + ": replay stopped, " + dropped);
+      report_.ignored.push_back(jadekv::detail::concat({where, ": replay stopped, ", dropped}));
       if (auto s = cut_segment(number, d.record_offset); !s.ok()) return s.with_context("wal recovery");
       return set_aside_from(todo, i + 1, "after the stop point").with_context("wal recovery");
     }
@@ -774,12 +785,12 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
                                     rd.prev_segment() == prev;
         if (gap_after_prev && rd.prev_end() == prev_end) expected = first;
         if (gap_after_prev && rd.prev_end() > prev_end) {
-          const std::string why = "wal: " + segment_file_name(prev) + " ends at offset " + std::to_string(prev_end) +
-                                  " (sequence " + std::to_string(*expected - 1) + ") but " +
-                                  segment_file_name(todo[i]) + " says it reached offset " +
-                                  std::to_string(rd.prev_end()) + ": a power loss cut its unsynced tail";
+          const std::string why =
+              jadekv::detail::concat({"wal: ", segment_file_name(prev), " ends at offset ", prev_end, " (sequence ",
+                                      *expected - 1, ") but ", segment_file_name(todo[i]), " says it reached offset ",
+                                      rd.prev_end(), ": a power loss cut its unsynced tail"});
           if (cfg_.recovery == recovery_mode::absolute_consistency) {
-            return status::corruption(why + " (recovery mode absolute_consistency)");
+            return status::corruption(jadekv::detail::concat({why, " (recovery mode absolute_consistency)"}));
           }
           report_.stopped_early = true;
           report_.ignored.push_back(why);
@@ -790,11 +801,14 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
           break;
         }
         if (first == 0 || first > k_max_sequence || (expected && first != *expected)) {
-          d.reason = "the segment starts at sequence " + std::to_string(first) +
-                     (first > k_max_sequence ? " (above the largest sequence number)"
-                      : expected             ? ", but the log before it ends at " + std::to_string(*expected - 1) +
-                                       " (a segment is missing)"
-                                             : " (sequences start at 1)");
+          d.reason =
+              first > k_max_sequence ? jadekv::detail::concat({"the segment starts at sequence ", first,
+                                                               " (above the largest sequence number)"})
+              : expected
+                  ? jadekv::detail::concat({"the segment starts at sequence ", first,
+                                            ", but the log before it ends at ", *expected - 1,
+                                            " (a segment is missing)"})
+                  : jadekv::detail::concat({"the segment starts at sequence ", first, " (sequences start at 1)"});
           d.may_be_torn = false;
           if (auto s = on_damage(todo, i, rd, *size, d); !s.ok()) return s;
           stopped = true;
@@ -819,12 +833,13 @@ inline status wal_core::recover(const replay_base* base, apply_fn apply) {
         }
         d.record_offset = d.fragment_offset = rd.record_offset();
         d.may_be_torn = false;
-        d.reason = !b ? "the record passed its checksum but does not decode: " + b.status().message()
-                   : b->sequence() != *expected
-                       ? "sequence gap: the record has sequence " + std::to_string(b->sequence()) + ", expected " +
-                             std::to_string(*expected)
-                       : "the record's " + std::to_string(b->count()) + " sequence numbers from " +
-                             std::to_string(b->sequence()) + " pass the largest";
+        d.reason =
+            !b ? jadekv::detail::concat({"the record passed its checksum but does not decode: ", b.status().message()})
+            : b->sequence() != *expected
+                ? jadekv::detail::concat(
+                      {"sequence gap: the record has sequence ", b->sequence(), ", expected ", *expected})
+                : jadekv::detail::concat(
+                      {"the record's ", b->count(), " sequence numbers from ", b->sequence(), " pass the largest"});
       } else {
         d = rd.damage();
       }
