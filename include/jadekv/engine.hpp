@@ -250,7 +250,7 @@ class engine : detail::composition<M, P, I, C> {
   };
 
   struct state {
-    state(const options& opt, P p)
+    [[gnu::cold]] state(const options& opt, P p)
         : memtable_options(with_recycler(opt.memtable, opt.memtable_bytes)),
           memtable_bytes(opt.memtable_bytes),
           cmp(opt.comparator),
@@ -348,7 +348,7 @@ class engine : detail::composition<M, P, I, C> {
   status maybe_checkpoint();
   sequence_number take_sequences(std::uint32_t n);
   status maybe_rotate();
-  status rotate_locked();
+  [[gnu::cold]] status rotate_locked();
   status wait_for_flush();
   static void flush_loop_of(state& st);
   static status flush_tables(store_type& store, const tables_type& t, const comparator_type& cmp,

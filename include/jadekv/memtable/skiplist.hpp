@@ -99,7 +99,7 @@ class skiplist {
 
   class cursor;
 
-  explicit skiplist(const options& opt = {}, const Cmp& cmp = {});
+  [[gnu::cold]] explicit skiplist(const options& opt = {}, const Cmp& cmp = {});
   skiplist(const skiplist&) = delete;
   skiplist& operator=(const skiplist&) = delete;
 

@@ -162,7 +162,7 @@ class store {
   struct private_tag {};
 
  public:
-  store(private_tag, std::shared_ptr<io::file_system> fs, std::filesystem::path dir, const Options& o, const Cmp& cmp,
+  [[gnu::cold]] store(private_tag, std::shared_ptr<io::file_system> fs, std::filesystem::path dir, const Options& o, const Cmp& cmp,
         std::unique_ptr<manifest> m, manifest::recovered& r);
 
  private:
@@ -281,7 +281,7 @@ class store<Compaction, Options, Cmp>::output_writer {
   }
 
   // Removes every table written or started.
-  void abandon() {
+  [[gnu::cold]] void abandon() {
     builder_.reset();
     if (file_) (void)file_->close();
     file_.reset();

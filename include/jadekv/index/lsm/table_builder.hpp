@@ -52,7 +52,7 @@ class table_builder {
 
   // Writes the rest of the table (last data block, filter, properties, index,
   // footer) and hands every byte to the file. REQUIRES: !finished().
-  ::jadekv::status finish();
+  [[gnu::cold]] ::jadekv::status finish();
 
   bool finished() const noexcept { return finished_; }
   const ::jadekv::status& status() const noexcept { return status_; }

@@ -54,7 +54,7 @@ class log_reader {
 
   // The next record, the clean end of the segment, the first damage, or an
   // I/O error. REQUIRES: no earlier damage or error.
-  event next();
+  [[gnu::cold]] event next();
   // Checks the header alone (next() does so first): event::record when it
   // is sound, else damage or error. REQUIRES: no earlier damage or error.
   event header();

@@ -132,7 +132,7 @@ class wal_core {
   // Assigns b's sequence numbers and logs it; see the invariants.
   status append(write_batch& b, bool sync);
   // Fsyncs the current segment and starts the next one.
-  result<rotation> rotate();
+  [[gnu::cold]] result<rotation> rotate();
   // Removes the segments numbered below `number` (not the current one).
   [[gnu::cold]] status release_segments_before(std::uint64_t number);
   // Fsyncs what is unsynced and closes; later calls fail with closed.
@@ -196,25 +196,25 @@ class wal_core {
   status write_tail(std::string_view bytes);
   // REQUIRES: tail ownership. Cuts off the space reserved past file_'s
   // records (not durably: zeros to the end are a clean end anyway).
-  status cut_back_tail();
+  [[gnu::cold]] status cut_back_tail();
   // REQUIRES: tail ownership. cut_back_tail, and makes the records durable.
-  status seal_tail();
+  [[gnu::cold]] status seal_tail();
   // REQUIRES: tail ownership. Fsyncs the older segments in unsynced_ that
   // are still there (released ones need nothing), and unlists them.
-  status sync_older();
+  [[gnu::cold]] status sync_older();
   // Recovery's answer to damage in segment todo[i].
   [[gnu::cold]] status on_damage(const std::vector<std::uint64_t>& todo, std::size_t i, log_reader& rd, std::uint64_t size,
                    const log_damage& d);
   // Keeps bytes [0, keep) of a segment: truncates and fsyncs it, or sets it
   // aside as ".discarded" when not even its header is kept.
-  status cut_segment(std::uint64_t number, std::uint64_t keep);
+  [[gnu::cold]] status cut_segment(std::uint64_t number, std::uint64_t keep);
   status set_aside(std::uint64_t number);
   // What a sound segment header says, read alone; nullopt when it is damaged.
   struct header_fields {
     sequence_number first_sequence = 0;
     std::uint64_t prev = 0, prev_end = 0;
   };
-  result<std::optional<header_fields>> read_header(std::uint64_t number);
+  [[gnu::cold]] result<std::optional<header_fields>> read_header(std::uint64_t number);
   // Sets aside segments todo[from..] (none holds a write recovery keeps),
   // raising set_aside_before_ to the first sequence their headers name.
   [[gnu::cold]] status set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from, const std::string& why);
