@@ -19,6 +19,20 @@ TEST_CASE("concat joins text of every kind in order") {
   CHECK(concat({std::string("tmp") + "x", "!"}) == "tmpx!");  // a temporary lives through the call
 }
 
+namespace {
+// A name type of the kind a user comparator may return: only convertible.
+struct name_type {
+  operator std::string_view() const noexcept { return "my.comparator"; }  // NOLINT
+};
+}  // namespace
+
+TEST_CASE("concat takes anything that converts to string_view") {
+  CHECK(concat({"opened with '", name_type{}, "'"}) == "opened with 'my.comparator'");
+  const char* c = "ptr";
+  char buf[] = "array";
+  CHECK(concat({c, "/", buf}) == "ptr/array");
+}
+
 TEST_CASE("concat formats integers in decimal, whatever their type") {
   CHECK(concat({0}) == "0");
   CHECK(concat({7u, std::size_t{10}, -3}) == "710-3");

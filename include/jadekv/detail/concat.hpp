@@ -25,9 +25,12 @@ namespace jadekv::inline v0::detail {
 // message.
 class text_piece {
  public:
-  text_piece(std::string_view s) noexcept : text_(s) {}    // NOLINT: implicit by design
-  text_piece(const char* s) noexcept : text_(s) {}         // NOLINT
-  text_piece(const std::string& s) noexcept : text_(s) {}  // NOLINT
+  // Anything that converts to std::string_view: literals, std::string,
+  // views, a comparator's name() of whatever type the comparator concept
+  // allows.
+  template <class S>
+    requires std::convertible_to<const S&, std::string_view>
+  text_piece(const S& s) noexcept : text_(std::string_view(s)) {}  // NOLINT: implicit by design
   template <std::integral I>
     requires(!std::same_as<I, bool> && !std::same_as<I, char>)
   text_piece(I v) noexcept {  // NOLINT

@@ -389,7 +389,9 @@ status snapshot<Log, Clock>::checkpoint(Source&& src) {
   s.snapshot_bytes.fetch_add(w.bytes(), std::memory_order_relaxed);
   s.writes_since.store(0, std::memory_order_relaxed);
   s.last_checkpoint.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-  return prune().with_context(jadekv::detail::concat({"checkpoint ", name, " done; deleting what it replaces"}));
+  auto pruned = prune();
+  if (pruned.ok()) return pruned;
+  return pruned.with_context(jadekv::detail::concat({"checkpoint ", name, " done; deleting what it replaces"}));
 }
 
 template <class Log, class Clock>

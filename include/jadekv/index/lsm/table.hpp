@@ -328,7 +328,7 @@ template <comparator Cmp>
   if (!decode_properties(bytes, props_)) return ::jadekv::status::corruption("properties block malformed");
   if (props_.comparator != Cmp::name())
     return ::jadekv::status::invalid_argument(::jadekv::detail::concat(
-        {"written with comparator \"", props_.comparator, "\", opened with \"", std::string_view(Cmp::name()), "\""}));
+        {"written with comparator \"", props_.comparator, "\", opened with \"", Cmp::name(), "\""}));
 
   has_filter_ = footer_.filter.size != 0 || footer_.filter.offset != 0;
   if (has_filter_) {
