@@ -81,3 +81,23 @@ TEST_CASE("arena configured with huge blocks keeps them") {
   char* p = a.allocate(10);
   CHECK(reinterpret_cast<std::uintptr_t>(p) % kv::io::k_huge_page_size == 0);
 }
+
+TEST_CASE("arena blocks stop growing at the given maximum") {
+  kv::arena capped(4096, {}, 16384);
+  kv::arena fixed(4096, {}, 4096);
+  kv::arena below(8192, {}, 1024);  // a maximum under the block size: the block size
+  std::size_t requested = 0;
+  while (capped.memory_usage() < 4 * 1024 * 1024) {
+    (void)capped.allocate(64);  // divides every block size: no block ends in a gap
+    (void)fixed.allocate(64);
+    (void)below.allocate(64);
+    requested += 64;
+  }
+  CHECK(capped.next_block_size() == 16384);
+  CHECK(fixed.next_block_size() == 4096);
+  CHECK(below.next_block_size() == 8192);
+  // Blocks of 16 KB at most: the unused tail is under one, plus the block
+  // table (16 bytes a block, capacity at most twice the count).
+  const std::size_t table = 2 * (requested / 4096 + 1) * 16;
+  CHECK(capped.memory_usage() - requested < 16384 + table);
+}

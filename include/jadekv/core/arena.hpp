@@ -9,9 +9,11 @@
 //
 // Block growth: blocks start at block_size and double as the arena grows
 // (a new block is at most a sixteenth of what the arena already holds), up to
-// io::k_huge_page_size. Small tables stay small; a big one is made of 2 MiB
-// blocks, aligned and advised as huge pages (io/huge_pages.hpp), so that
-// random walks over it miss the TLB far less.
+// max_block_size, by default io::k_huge_page_size. Small tables stay small; a
+// big one is made of 2 MiB blocks, aligned and advised as huge pages
+// (io/huge_pages.hpp), so that random walks over it miss the TLB far less.
+// The unused tail of the current block, up to a sixteenth of the arena, is
+// the price: an arena that random walks never visit may cap its blocks lower.
 //
 // Recycling: an arena given a block_recycler takes its regular blocks from
 // it when it holds one of the size, and gives every block back when it dies
@@ -46,8 +48,12 @@ class arena {
   static constexpr std::size_t k_default_block_size = 64 * 1024;
   static constexpr std::size_t k_max_alignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 
-  explicit arena(std::size_t block_size = k_default_block_size, std::shared_ptr<block_recycler> recycler = {})
-      : block_size_(block_size < 256 ? 256 : block_size), recycler_(std::move(recycler)) {}
+  // Blocks grow from block_size up to max_block_size (see "Block growth").
+  explicit arena(std::size_t block_size = k_default_block_size, std::shared_ptr<block_recycler> recycler = {},
+                 std::size_t max_block_size = io::k_huge_page_size)
+      : block_size_(block_size < 256 ? 256 : block_size),
+        max_block_size_(max_block_size > block_size_ ? max_block_size : block_size_),
+        recycler_(std::move(recycler)) {}
 
   arena(const arena&) = delete;
   arena& operator=(const arena&) = delete;
@@ -96,11 +102,10 @@ class arena {
 
   // The size the next regular block takes (see "Block growth").
   std::size_t next_block_size() const noexcept {
-    if (block_size_ >= io::k_huge_page_size) return block_size_;
     const std::size_t sixteenth = memory_usage() / 16;
     if (sixteenth <= block_size_) return block_size_;
     const std::size_t grown = std::bit_floor(sixteenth);
-    return grown < io::k_huge_page_size ? (grown > block_size_ ? grown : block_size_) : io::k_huge_page_size;
+    return grown < max_block_size_ ? (grown > block_size_ ? grown : block_size_) : max_block_size_;
   }
 
   // A fresh block of n bytes, maximally aligned (invariant 4 when large).
@@ -137,6 +142,7 @@ class arena {
   }
 
   std::size_t block_size_;
+  std::size_t max_block_size_;
   char* ptr_ = nullptr;
   std::size_t remaining_ = 0;
   std::shared_ptr<block_recycler> recycler_;

@@ -45,7 +45,8 @@ class concurrent_arena {
   // shards == 0 picks detail::default_shard_count(); others round up to a power of two.
   // recycler: where blocks come from and go back to (core/block_recycler.hpp); may be null.
   explicit concurrent_arena(std::size_t block_size = k_default_block_size, std::size_t shards = 0,
-                            std::shared_ptr<block_recycler> recycler = {});
+                            std::shared_ptr<block_recycler> recycler = {},
+                            std::size_t max_block_size = io::k_huge_page_size);
 
   concurrent_arena(const concurrent_arena&) = delete;
   concurrent_arena& operator=(const concurrent_arena&) = delete;
@@ -107,11 +108,11 @@ class concurrent_arena {
 // ---- definitions -----------------------------------------------------------
 
 inline concurrent_arena::concurrent_arena(std::size_t block_size, std::size_t shards,
-                                          std::shared_ptr<block_recycler> recycler)
+                                          std::shared_ptr<block_recycler> recycler, std::size_t max_block_size)
     : block_size_(block_size < 256 ? 256 : block_size),
       shard_count_(std::bit_ceil(shards == 0 ? detail::default_shard_count() : shards)),
       shards_(std::make_unique<shard[]>(shard_count_)),
-      pool_(block_size_, std::move(recycler)) {}
+      pool_(block_size_, std::move(recycler), max_block_size) {}
 
 inline char* concurrent_arena::allocate_aligned(std::size_t n, std::size_t align) {
   if (align == 0 || (align & (align - 1)) != 0 || align > k_max_alignment)

@@ -26,17 +26,21 @@
 //
 // Node layout (one arena allocation, pointer-aligned; height is not stored):
 //
-//   | next[h-1] | ... | next[1] | next[0] | entry bytes (detail/entry.hpp) |
+//   | next[h-1] | ... | next[1] | next[0] | key part | value reference (7 bytes) |
 //                                          ^ node address
 //
-//   Height 1: the value is inline in the entry. Height 2 and more: the entry
-//   holds a reference to a value record allocated beside the height-1 nodes.
+//   The key part is detail/entry.hpp's; the reference (detail/value_ref.hpp)
+//   points to the value's record, allocated apart from every node. Should
+//   the two lie too far apart for a reference (tagged pointers), the record
+//   follows the reference in the node's own allocation instead.
 //
-// Placement: nodes of height 1, 2, 3 and 4+ come from four arenas. A search
-// at level L only visits nodes taller than L, so the upper levels, which
-// every operation walks, sit packed (no values among them) in few pages and
-// cache lines instead of spread over the whole table: fewer TLB and cache
-// misses per operation.
+// Placement: nodes of height 1, 2, 3 and 4+ come from four arenas, value
+// records from a fifth. A search at level L only visits nodes taller than L,
+// and only reads keys: the nodes it walks sit packed, without values, in few
+// pages and cache lines (a height-1 node of a 16-byte key is 40 bytes, where
+// an inline 100-byte value would make it 136), so an insert or a lookup
+// takes fewer TLB and cache misses. A value is written once and read only by
+// a hit or a scan, at the cost of one more miss there.
 //
 // Search: the target is prepared once (detail/entry_probe.hpp), so that a
 // compare of a bytewise key of up to 16 bytes is a few integer operations.
@@ -46,12 +50,12 @@
 // level down, so that their misses overlap this level's compares.
 //
 // Memory: heights are drawn with P(h >= k) = 4^-(k-1), so the tower averages
-// 4/3 pointers (10.7 bytes). An entry costs its tower, the 8-byte tag, two
-// length bytes and alignment padding beyond its key and value; a taller node
-// (1 in 4) holds a 14-byte value reference instead of the value's length and
-// pads its record: about 27 bytes per entry for 16-byte keys and 100-byte
-// values, plus the unused tails of the arenas' current blocks (blocks grow
-// to 2 MiB huge pages in a large table, core/arena.hpp): 29 at 1M entries.
+// 4/3 pointers (10.7 bytes). Beyond its key and value an entry costs its
+// tower, the key's length byte and 8-byte tag, the 7-byte reference and the
+// record's length byte, and nothing for alignment while keys are 7 bytes
+// short of a multiple of 8 (a 16-byte key: 27.7 bytes), plus the unused
+// tails of the arenas' current blocks (blocks grow to 2 MiB huge pages in a
+// large table, core/arena.hpp).
 #pragma once
 
 #include <atomic>
@@ -72,6 +76,7 @@
 #include "jadekv/memtable/concepts.hpp"
 #include "jadekv/memtable/detail/entry.hpp"
 #include "jadekv/memtable/detail/entry_probe.hpp"
+#include "jadekv/memtable/detail/value_ref.hpp"
 
 namespace jadekv::inline v0::memtable {
 
@@ -90,8 +95,9 @@ class skiplist {
   static constexpr int k_max_height = MaxHeight;
 
   struct options {
-    // Block size of the arena for height-1 nodes; taller classes, which hold
-    // 1/4, 1/16 and 1/64 of the nodes, use a quarter of the previous one.
+    // Block size of the arenas for height-1 nodes and for values; taller
+    // classes, which hold 1/4, 1/16 and 1/64 of the nodes, use a quarter of
+    // the previous one.
     std::size_t arena_block_size = concurrent_arena::k_default_block_size;
     std::size_t arena_shards = 0;  // 0: twice the hardware threads, at least 4
     std::shared_ptr<block_recycler> recycler;  // the arenas' blocks come from and go back to it; may be null
@@ -115,7 +121,7 @@ class skiplist {
 
   // Heap bytes held, exact: the arenas plus the entry counter's stripes.
   std::size_t memory_usage() const noexcept {
-    std::size_t sum = count_.memory_usage();
+    std::size_t sum = count_.memory_usage() + values_.memory_usage();
     for (const concurrent_arena& a : arenas_) sum += a.memory_usage();
     return sum;
   }
@@ -135,6 +141,13 @@ class skiplist {
     __builtin_prefetch(reinterpret_cast<const link*>(n) - 1 - level);
   }
 
+  // Reads an entry's value through its reference.
+  struct values_apart {
+    static std::string_view value(const char* e) noexcept {
+      return detail::decode_value_part(detail::value_record(detail::value_part(e)));
+    }
+  };
+
   static constexpr int k_height_classes = 4;
   // Levels 0-3 hold all, 1/4, 1/16 and 1/64 of the nodes: in a large table
   // too many to stay cached, so the search prefetches there. Higher levels
@@ -145,7 +158,7 @@ class skiplist {
     return b < 4096 ? 4096 : b;
   }
 
-  // Allocates and fills a node; the value goes to a record when height > 1.
+  // Allocates and fills a node and its value record.
   node* new_node(int height, std::string_view key, std::uint64_t tag, std::string_view value);
   // Pointer-aligned bytes from the arena of a height class.
   char* allocate(int height, std::size_t bytes);
@@ -171,13 +184,14 @@ class skiplist {
 
   [[no_unique_address]] Cmp cmp_;
   concurrent_arena arenas_[k_height_classes];  // heights 1, 2, 3, 4+
+  concurrent_arena values_;
   node* head_;
   std::atomic<int> max_height_{1};
   jadekv::detail::striped_counter count_;
 };
 
 template <comparator Cmp, int MaxHeight>
-class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor> {
+class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor, values_apart> {
  public:
   bool valid() const noexcept { return node_ != nullptr; }
   // First entry >= (key, seq).
@@ -190,7 +204,8 @@ class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor> 
   // REQUIRES: valid(). acquire: as in seek_to_first. Nodes lie in
   // insertion order, not key order, so each step of a scan is a cache miss:
   // fetching the node after the new one overlaps that miss with the
-  // caller's work on this entry.
+  // caller's work on this entry. (Fetching the new one's record here too
+  // measured no gain: the caller reads the value right away.)
   void next() noexcept {
     node_ = next_link(node_, 0).load(std::memory_order_acquire);
     if (node_ != nullptr) {
@@ -206,7 +221,7 @@ class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor> 
 
  private:
   friend class skiplist;
-  friend class detail::entry_accessors<cursor>;
+  friend class detail::entry_accessors<cursor, values_apart>;
   explicit cursor(const skiplist* list) noexcept : list_(list) {}
   const char* entry() const noexcept { return skiplist::entry(node_); }
 
@@ -223,6 +238,7 @@ skiplist<Cmp, MaxHeight>::skiplist(const options& opt, const Cmp& cmp)
               concurrent_arena(class_block_size(opt.arena_block_size, 1), opt.arena_shards, opt.recycler),
               concurrent_arena(class_block_size(opt.arena_block_size, 2), opt.arena_shards, opt.recycler),
               concurrent_arena(class_block_size(opt.arena_block_size, 3), opt.arena_shards, opt.recycler)},
+      values_(opt.arena_block_size, opt.arena_shards, opt.recycler, opt.arena_block_size),
       head_(new_node(MaxHeight, {}, 0, {})),  // the head's entry is never read
       count_(arenas_[0].shard_count()) {}
 
@@ -253,19 +269,21 @@ template <comparator Cmp, int MaxHeight>
 auto skiplist<Cmp, MaxHeight>::new_node(int height, std::string_view key, std::uint64_t tag, std::string_view value)
     -> node* {
   const std::size_t tower = static_cast<std::size_t>(height) * sizeof(link);
-  char* mem;
-  if (height == 1) {
-    mem = allocate(1, tower + detail::entry_size(key.size(), value.size()));
-    detail::encode_entry(mem + tower, key, tag, value);
-  } else {
-    // Both allocations before any byte is written: an allocation takes a
-    // shard with a locked instruction, which would first wait for pending
-    // stores to fresh (uncached) lines.
-    char* record = value.empty() ? nullptr : allocate(1, value.size());
-    mem = allocate(height, tower + detail::key_part_size(key.size()) + detail::k_value_ref_size);
-    if (record != nullptr) std::memcpy(record, value.data(), value.size());
-    detail::encode_value_ref(detail::encode_key_part(mem + tower, key, tag), record, value.size());
+  const std::size_t bytes = tower + detail::key_part_size(key.size()) + detail::k_value_ref_size;
+  // Both allocations before any byte is written: an allocation takes a shard
+  // with a locked instruction, which would first wait for pending stores to
+  // fresh (uncached) lines.
+  char* record = values_.allocate(detail::value_part_size(value.size()));
+  char* mem = allocate(height, bytes);
+  char* ref = detail::encode_key_part(mem + tower, key, tag);
+  if (!detail::value_ref_fits(ref, record)) [[unlikely]] {
+    // Not taken back: an arena frees nothing before it dies.
+    mem = allocate(height, bytes + detail::value_part_size(value.size()));
+    ref = detail::encode_key_part(mem + tower, key, tag);
+    record = ref + detail::k_value_ref_size;
   }
+  detail::encode_value_part(record, value);
+  detail::encode_value_ref(ref, record);
   for (int i = 0; i < height; ++i) new (mem + static_cast<std::size_t>(i) * sizeof(link)) link(nullptr);
   return reinterpret_cast<node*>(mem + tower);
 }
@@ -332,7 +350,7 @@ lookup skiplist<Cmp, MaxHeight>::get(std::string_view key, sequence_number visib
   const probe target(cmp_, key, detail::seek_tag(visible_at));
   const node* n = find_greater_or_equal(target);
   if (n == nullptr || !target.same_user_key(entry(n))) return {};
-  return detail::lookup_of(entry(n));
+  return detail::lookup_of<values_apart>(entry(n));
 }
 
 template <comparator Cmp, int MaxHeight>

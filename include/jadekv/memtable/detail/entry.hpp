@@ -3,19 +3,13 @@
 // the entry itself is a key part and a value part:
 //
 //   key part    | varint32 n = key size + 8 | user key (n - 8 bytes) | tag (fixed64 LE) |
-//   value part, either inline:
-//               | varint32 m = value size | value (m bytes) |
-//   or a reference to the value's bytes elsewhere in the same memtable:
-//               | 0x80 0x00 | m = value size (fixed32 LE) | address of the value (8 bytes, native) |
-//   value record (anywhere, no alignment; none for an empty value, whose address is null):
-//               | value (m bytes) |
+//   value part, as the structure chooses (its `values` policy):
+//     inline_values:  | varint32 m = value size | value (m bytes) |
+//     values apart:   a reference to a value record (detail/value_ref.hpp)
 //
 // The key part is the internal key of core/internal_key.hpp behind its
-// length, so a flush can hand it to a table builder as it is. 0x80 0x00 is
-// zero as a two-byte varint, which the canonical encoder never writes, so no
-// inline value part starts with it. A reference carries the size so that a
-// lookup answers without touching the record. Entries are written once,
-// before they are published, and never change afterwards.
+// length, so a flush can hand it to a table builder as it is. Entries are
+// written once, before they are published, and never change afterwards.
 //
 // Thread safety: pure functions over immutable bytes.
 #pragma once
@@ -46,9 +40,6 @@ inline void check_insert(sequence_number seq, value_kind kind, std::string_view 
   if (key.size() > limit || value.size() > limit) contract_violation("memtable insert: key or value of 4 GiB or more");
 }
 
-inline constexpr unsigned char k_value_ref_marker[2] = {0x80, 0x00};
-inline constexpr std::size_t k_value_ref_size = sizeof k_value_ref_marker + 4 + sizeof(const char*);
-
 inline std::size_t key_part_size(std::size_t key_size) noexcept {
   const std::size_t ikey = key_size + k_tag_size;
   return static_cast<std::size_t>(varint_length(ikey)) + ikey;
@@ -68,20 +59,11 @@ inline char* encode_key_part(char* dst, std::string_view key, std::uint64_t tag)
   return encode_internal_key(encode_varint32(dst, static_cast<std::uint32_t>(key.size() + k_tag_size)), key, tag);
 }
 
-// An inline value part, or a value record.
+// An inline value part, or a value record (detail/value_ref.hpp).
 inline char* encode_value_part(char* dst, std::string_view value) noexcept {
   char* p = encode_varint32(dst, static_cast<std::uint32_t>(value.size()));
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   return p + value.size();
-}
-
-// A reference to value bytes at `record` (null when the value is empty).
-// REQUIRES: value.size() < 2^32.
-inline char* encode_value_ref(char* dst, const char* record, std::size_t value_size) noexcept {
-  std::memcpy(dst, k_value_ref_marker, sizeof k_value_ref_marker);
-  encode_fixed32(dst + sizeof k_value_ref_marker, static_cast<std::uint32_t>(value_size));
-  std::memcpy(dst + sizeof k_value_ref_marker + 4, &record, sizeof record);
-  return dst + k_value_ref_size;
 }
 
 // An entry with its value inline. REQUIRES: entry_size(key.size(), value.size()) bytes at dst.
@@ -111,17 +93,22 @@ inline entry_key decode_key(const char* e) noexcept {
   return {std::string_view(e, n - k_tag_size), decode_fixed64(e + n - k_tag_size)};
 }
 
-inline std::string_view decode_value(const char* e) noexcept {
+// The first byte after the key part.
+inline const char* value_part(const char* e) noexcept {
   const std::uint32_t n = read_length(e);
-  e += n;
-  if (static_cast<unsigned char>(e[0]) == k_value_ref_marker[0] && e[1] == static_cast<char>(k_value_ref_marker[1])) {
-    const char* record;
-    std::memcpy(&record, e + sizeof k_value_ref_marker + 4, sizeof record);
-    return {record, decode_fixed32(e + sizeof k_value_ref_marker)};
-  }
-  const std::uint32_t m = read_length(e);
-  return {e, m};
+  return e + n;
 }
+
+// The value of an inline value part (or value record) at p.
+inline std::string_view decode_value_part(const char* p) noexcept {
+  const std::uint32_t m = read_length(p);
+  return {p, m};
+}
+
+// The value policy of entries whose value part is inline.
+struct inline_values {
+  static std::string_view value(const char* e) noexcept { return decode_value_part(value_part(e)); }
+};
 
 // The order of bytewise_comparator (memcmp, shorter first on a common
 // prefix), eight bytes at a time and inline: memtable searches compare short
@@ -184,29 +171,32 @@ void check_new_version(const Cmp& cmp, const char* e, std::string_view user_key,
 }
 
 // The answer of get(key, ...) given the entry it lands on, known to hold key.
-inline lookup lookup_of(const char* e) noexcept {
+// Values: the policy that reads a value part (inline_values, or the
+// structure's own).
+template <class Values = inline_values>
+lookup lookup_of(const char* e) noexcept {
   const entry_key k = decode_key(e);
   if (tag_kind(k.tag) == value_kind::erase) return {lookup::erased, {}, tag_sequence(k.tag)};
-  return {lookup::found, decode_value(e), tag_sequence(k.tag)};
+  return {lookup::found, Values::value(e), tag_sequence(k.tag)};
 }
 
 // The answer of get(key, ...) given the first entry at or after the seek
 // target (null when there is none).
-template <class Cmp>
+template <class Values = inline_values, class Cmp>
 lookup lookup_at(const Cmp& cmp, const char* e, std::string_view user_key) {
   if (e == nullptr || compare_user_keys(cmp, decode_key(e).user_key, user_key) != 0) return {};
-  return lookup_of(e);
+  return lookup_of<Values>(e);
 }
 
 // The accessors every cursor offers, over the entry it stands on.
 // Derived provides `const char* entry() const` (REQUIRES valid()).
-template <class Derived>
+template <class Derived, class Values = inline_values>
 class entry_accessors {
  public:
   std::string_view user_key() const noexcept { return decode_key(self().entry()).user_key; }
   sequence_number seq() const noexcept { return tag_sequence(decode_key(self().entry()).tag); }
   value_kind kind() const noexcept { return tag_kind(decode_key(self().entry()).tag); }
-  std::string_view value() const noexcept { return decode_value(self().entry()); }
+  std::string_view value() const noexcept { return Values::value(self().entry()); }
 
  private:
   const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
