@@ -26,7 +26,8 @@
 // Contract of a store (the concept checks the shapes; tests/conformance and
 // each index's own tests check the rest):
 //   1. flush(entries, last, oldest): entries yields one memtable's versioned
-//      entries in internal-key order (the store seeks it to the first entry).
+//      entries in internal-key order (the store seeks it to the first entry);
+//      the views it hands out stay valid until flush returns.
 //      Every entry has seq <= last. When flush returns ok the entries are
 //      durable in the store and flushed_sequence() == last, also after a
 //      crash and reopen. A version may be dropped only when a newer version

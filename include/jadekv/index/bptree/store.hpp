@@ -107,6 +107,8 @@ class store {
   ::jadekv::status throttle();
   // Commits the newest entry of every key in entries, and `last` as the
   // flushed sequence. `oldest` is unused: one version per key is kept.
+  // REQUIRES: the views entries hands out stay valid until flush returns
+  // (a memtable's do, memtable/concepts.hpp rule 3).
   ::jadekv::status flush(::jadekv::detail::internal_iterator& entries, sequence_number last, sequence_number oldest);
   // Rewrites the live tree into a fresh file and swaps it in atomically.
   ::jadekv::status compact();
@@ -131,12 +133,6 @@ class store {
 
  private:
   using view_t = view<Cmp>;
-
-  struct key_ref {
-    std::size_t key_off, key_len, value_off, value_len;
-    sequence_number seq;
-    bool put;
-  };
 
   store(std::shared_ptr<io::file_system> fs, std::filesystem::path dir, const options& o, const Cmp& cmp)
       : fs_(std::move(fs)), dir_(std::move(dir)), path_(dir_ / std::string(k_file_name)), opt_(o), cmp_(cmp) {}
@@ -378,13 +374,12 @@ template <comparator Cmp>
   pager<Cmp>& pg = *cur->file;
   const std::size_t max_key = max_key_size(pg.page_size());
 
-  // The newest entry of each key, copied: the iterator's views may move.
-  std::string arena;
-  std::vector<key_ref> refs;
+  // The newest entry of each key, as views into the memtables.
+  std::vector<flush_op> ops;
   for (entries.seek_to_first(); entries.valid(); entries.next()) {
     const std::string_view k = entries.user_key();
-    if (!refs.empty()) {
-      const int c = cmp_.compare(std::string_view(arena).substr(refs.back().key_off, refs.back().key_len), k);
+    if (!ops.empty()) {
+      const int c = cmp_.compare(ops.back().key, k);
       if (c == 0) continue;  // an older version
       if (c > 0) return ::jadekv::status::invalid_argument("bptree flush: entries out of order");
     }
@@ -398,17 +393,9 @@ template <comparator Cmp>
     if (v.size() > std::numeric_limits<std::uint32_t>::max()) {
       return ::jadekv::status::invalid_argument("bptree flush: value longer than 4 GiB");
     }
-    refs.push_back({arena.size(), k.size(), arena.size() + k.size(), v.size(), entries.seq(), put});
-    arena.append(k);
-    arena.append(v);
+    ops.push_back({k, entries.seq(), put, v});
   }
   if (auto s = entries.status(); !s.ok()) return s;
-  std::vector<flush_op> ops;
-  ops.reserve(refs.size());
-  for (const auto& r : refs) {
-    ops.push_back({std::string_view(arena).substr(r.key_off, r.key_len), r.seq, r.put,
-                   std::string_view(arena).substr(r.value_off, r.value_len)});
-  }
 
   const txid tx = cur->m.tx + 1;
   const freelist saved = fl_;
