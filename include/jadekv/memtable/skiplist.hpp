@@ -14,9 +14,10 @@
 // Invariants:
 //   1. Level 0 holds every published node in strict internal-key order; level
 //      i holds a subsequence of level i-1. A node is never removed or moved.
-//   2. A node is fully written (tower links of the levels being published and
-//      the entry bytes) before a release CAS makes it reachable at a level;
-//      readers load links with acquire, so whatever they reach is complete.
+//   2. A node is fully written (tower links of the levels being published,
+//      the entry bytes and the value record) before a release CAS makes it
+//      reachable at a level; readers load links with acquire, so whatever
+//      they reach is complete.
 //   3. A node is linked at level 0 first, then upwards: a node reachable at
 //      level i is reachable at every level below i.
 //   4. max_height_ is only where searches start. A reader that sees a stale,
@@ -52,10 +53,11 @@
 // Memory: heights are drawn with P(h >= k) = 4^-(k-1), so the tower averages
 // 4/3 pointers (10.7 bytes). Beyond its key and value an entry costs its
 // tower, the key's length byte and 8-byte tag, the 7-byte reference and the
-// record's length byte, and nothing for alignment while keys are 7 bytes
-// short of a multiple of 8 (a 16-byte key: 27.7 bytes), plus the unused
-// tails of the arenas' current blocks (blocks grow to 2 MiB huge pages in a
-// large table, core/arena.hpp).
+// record's length byte (a 16-byte key: 27.7 bytes), and up to 7 bytes of
+// alignment padding when the key's size is not a multiple of 8; plus the
+// unused tails of the arenas' current blocks (node blocks grow to 2 MiB huge
+// pages in a large table, core/arena.hpp; value blocks stay at the base
+// size, since nothing walks them at random).
 #pragma once
 
 #include <atomic>
