@@ -6,7 +6,8 @@
 // from "its" shard (chosen by detail::thread_slot()), so threads on different
 // shards share no written memory on the fast path. A shard that runs dry takes
 // a fresh block from a shared pool (an `arena`) under a mutex, once per block;
-// blocks grow with the pool as `arena` describes (up to 2 MiB huge pages).
+// blocks grow with the pool as `arena` describes (up to max_block_size,
+// by default 2 MiB huge pages).
 //
 // Thread safety: allocate*() and memory_usage() may be called from any number
 // of threads at once. Memory is freed only when the arena dies.

@@ -97,9 +97,9 @@ class skiplist {
   static constexpr int k_max_height = MaxHeight;
 
   struct options {
-    // Block size of the arenas for height-1 nodes and for values; taller
-    // classes, which hold 1/4, 1/16 and 1/64 of the nodes, use a quarter of
-    // the previous one.
+    // Block size of the arenas for height-1 nodes and for values (whose
+    // blocks never grow); taller classes, which hold 1/4, 1/16 and 1/64 of
+    // the nodes, use a quarter of the previous one.
     std::size_t arena_block_size = concurrent_arena::k_default_block_size;
     std::size_t arena_shards = 0;  // 0: twice the hardware threads, at least 4
     std::shared_ptr<block_recycler> recycler;  // the arenas' blocks come from and go back to it; may be null
@@ -142,13 +142,6 @@ class skiplist {
     __builtin_prefetch(entry(n));
     __builtin_prefetch(reinterpret_cast<const link*>(n) - 1 - level);
   }
-
-  // Reads an entry's value through its reference.
-  struct values_apart {
-    static std::string_view value(const char* e) noexcept {
-      return detail::decode_value_part(detail::value_record(detail::value_part(e)));
-    }
-  };
 
   static constexpr int k_height_classes = 4;
   // Levels 0-3 hold all, 1/4, 1/16 and 1/64 of the nodes: in a large table
@@ -193,7 +186,7 @@ class skiplist {
 };
 
 template <comparator Cmp, int MaxHeight>
-class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor, values_apart> {
+class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor, detail::values_apart> {
  public:
   bool valid() const noexcept { return node_ != nullptr; }
   // First entry >= (key, seq).
@@ -223,7 +216,7 @@ class skiplist<Cmp, MaxHeight>::cursor : public detail::entry_accessors<cursor, 
 
  private:
   friend class skiplist;
-  friend class detail::entry_accessors<cursor, values_apart>;
+  friend class detail::entry_accessors<cursor, detail::values_apart>;
   explicit cursor(const skiplist* list) noexcept : list_(list) {}
   const char* entry() const noexcept { return skiplist::entry(node_); }
 
@@ -278,14 +271,14 @@ auto skiplist<Cmp, MaxHeight>::new_node(int height, std::string_view key, std::u
   char* record = values_.allocate(detail::value_part_size(value.size()));
   char* mem = allocate(height, bytes);
   char* ref = detail::encode_key_part(mem + tower, key, tag);
-  if (!detail::value_ref_fits(ref, record)) [[unlikely]] {
+  if (!detail::encode_value_ref(ref, record)) [[unlikely]] {
     // Not taken back: an arena frees nothing before it dies.
     mem = allocate(height, bytes + detail::value_part_size(value.size()));
     ref = detail::encode_key_part(mem + tower, key, tag);
     record = ref + detail::k_value_ref_size;
+    detail::encode_value_ref(ref, record);  // 7 bytes apart: always fits
   }
   detail::encode_value_part(record, value);
-  detail::encode_value_ref(ref, record);
   for (int i = 0; i < height; ++i) new (mem + static_cast<std::size_t>(i) * sizeof(link)) link(nullptr);
   return reinterpret_cast<node*>(mem + tower);
 }
@@ -352,7 +345,7 @@ lookup skiplist<Cmp, MaxHeight>::get(std::string_view key, sequence_number visib
   const probe target(cmp_, key, detail::seek_tag(visible_at));
   const node* n = find_greater_or_equal(target);
   if (n == nullptr || !target.same_user_key(entry(n))) return {};
-  return detail::lookup_of<values_apart>(entry(n));
+  return detail::lookup_of<detail::values_apart>(entry(n));
 }
 
 template <comparator Cmp, int MaxHeight>

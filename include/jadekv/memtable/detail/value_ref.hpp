@@ -8,8 +8,8 @@
 //
 // Self-relative so that it fits in 7 bytes wherever both ends lie within
 // 2^55 bytes of each other, whatever the pointer's top byte holds (tagged
-// pointers: HWASan, MTE). value_ref_fits says when two addresses are too
-// far apart; the caller then places the record right after the reference,
+// pointers: HWASan, MTE). encode_value_ref refuses two addresses too far
+// apart; the caller then places the record right after the reference,
 // in the same allocation, where it always fits.
 //
 // Thread safety: pure functions over immutable bytes.
@@ -19,24 +19,22 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
+
+#include "jadekv/memtable/detail/entry.hpp"
 
 namespace jadekv::inline v0::memtable::detail {
 
 inline constexpr std::size_t k_value_ref_size = 7;
 
-// Whether a reference at `at` can point to `record`: false when they lie too
-// far apart.
-inline bool value_ref_fits(const char* at, const char* record) noexcept {
+// Writes at `at` a reference to `record` and returns true, or writes nothing
+// and returns false when the two lie too far apart.
+inline bool encode_value_ref(char* at, const char* record) noexcept {
   const std::uint64_t d = reinterpret_cast<std::uintptr_t>(record) - reinterpret_cast<std::uintptr_t>(at);
   const std::uint64_t high = d >> 55;  // bits the reference drops, and its sign bit
-  return high == 0 || high == (std::uint64_t{1} << 9) - 1;
-}
-
-// REQUIRES: value_ref_fits(at, record).
-inline char* encode_value_ref(char* at, const char* record) noexcept {
-  const std::uint64_t d = reinterpret_cast<std::uintptr_t>(record) - reinterpret_cast<std::uintptr_t>(at);
+  if (high != 0 && high != (std::uint64_t{1} << 9) - 1) return false;
   for (std::size_t i = 0; i < k_value_ref_size; ++i) at[i] = static_cast<char>(d >> (8 * i));
-  return at + k_value_ref_size;
+  return true;
 }
 
 // The record a reference written by encode_value_ref points to.
@@ -48,5 +46,11 @@ inline const char* value_record(const char* at) noexcept {
   // Integer arithmetic: the record is another allocation than `at`'s.
   return reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(at) + d);
 }
+
+// The value policy (detail/entry.hpp) of entries whose value part is a
+// reference.
+struct values_apart {
+  static std::string_view value(const char* e) noexcept { return decode_value_part(value_record(value_part(e))); }
+};
 
 }  // namespace jadekv::inline v0::memtable::detail
