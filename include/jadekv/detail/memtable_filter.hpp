@@ -23,6 +23,7 @@
 // Invariants:
 //   1. A key passed to add() always matches (no false negatives).
 //   2. lines_ >= 1 and never changes.
+//   3. empty_ turns false before the first key's bits are set, and stays so.
 #pragma once
 
 #include <algorithm>
@@ -46,6 +47,9 @@ class memtable_filter {
         table_(std::make_unique<line[]>(lines_)) {}
 
   void add(std::string_view key) noexcept {
+    // Checked first so that adds after the first do not write the flag's
+    // line. relaxed: ordered for readers as the bits are (above).
+    if (empty_.load(std::memory_order_relaxed)) empty_.store(false, std::memory_order_relaxed);
     const std::uint64_t h = key_hash(key);
     std::atomic<std::uint64_t>* words = line_of(h).words;
     std::uint32_t g = static_cast<std::uint32_t>(h);
@@ -59,6 +63,9 @@ class memtable_filter {
 
   // False only when key was never added.
   bool may_contain(std::string_view key) const noexcept {
+    // An empty memtable (every one after a flush or a reopen, until the next
+    // write) answers without touching a line of the table.
+    if (empty_.load(std::memory_order_relaxed)) return false;  // relaxed: as the bits
     const std::uint64_t h = key_hash(key);
     const std::atomic<std::uint64_t>* words = line_of(h).words;
     std::uint32_t g = static_cast<std::uint32_t>(h);
@@ -88,6 +95,7 @@ class memtable_filter {
 
   std::size_t lines_;
   std::unique_ptr<line[]> table_;  // value-initialised: all bits clear
+  std::atomic<bool> empty_{true};  // no key added yet
 };
 
 }  // namespace jadekv::inline v0::detail

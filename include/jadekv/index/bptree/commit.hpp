@@ -346,15 +346,18 @@ class commit {
              const std::vector<page_ref>& sources) {
     if (items.empty()) return;
     const std::size_t u = pg_.page_size() - k_header_size;
-    if (content_of<Item>(items) <= u) {
+    if (content_of<Item>(items) + common_prefix(items.front().key, items.back().key, k_max_prefix) <= u) {
       emit(std::move(items), out, sources);
       return;
     }
+    // A piece also leaves room for its key prefix (format.hpp), which
+    // shrinks as the piece grows: what its first key shares with the last.
     std::vector<std::size_t> cuts{0};  // piece starts
     std::size_t cur = 0;
     for (std::size_t i = 0; i < items.size(); ++i) {
       const std::size_t sz = items[i].size();
-      if (cur + sz > target_ && cur > 0) {
+      const std::size_t prefix = common_prefix(items[cuts.back()].key, items[i].key, k_max_prefix);
+      if (cur + sz + prefix > target_ && cur > 0) {
         cuts.push_back(i);
         cur = 0;
       }

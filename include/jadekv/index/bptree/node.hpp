@@ -18,14 +18,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "jadekv/core/coding.hpp"
+#include "jadekv/core/comparator.hpp"
 #include "jadekv/core/internal_key.hpp"
 #include "jadekv/core/status.hpp"
 #include "jadekv/detail/concat.hpp"
@@ -49,6 +52,7 @@ class page_ref {
   static page_ref allocate(std::size_t n) { return {std::make_shared_for_overwrite<char[]>(n), n}; }
 
  private:
+
   std::shared_ptr<char[]> bytes_;
   std::size_t size_ = 0;
 };
@@ -97,10 +101,49 @@ struct branch_item {
   std::size_t size() const noexcept { return k_slot_size + vlen(key.size()) + key.size() + 8; }
 };
 
+// ---- key heads and page prefixes (format.hpp) -----------------------------
+
+// The four bytes of key after its first `skip` as a big-endian number, zeros
+// past its end. REQUIRES: skip <= key.size().
+inline std::uint32_t key_head(std::string_view key, std::size_t skip) noexcept {
+  std::uint32_t h = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const std::size_t at = skip + i;
+    h = (h << 8) | (at < key.size() ? static_cast<unsigned char>(key[at]) : 0u);
+  }
+  return h;
+}
+
+inline std::size_t common_prefix(std::string_view a, std::string_view b, std::size_t cap) noexcept {
+  const std::size_t n = std::min({a.size(), b.size(), cap});
+  std::size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+// The prefix length a page of these sorted items records: what their first
+// and last keys share, at most k_max_prefix, and only as much as the page
+// has room for beside its slots and cells (never less than 0: a page that
+// is full simply searches with heads of its keys' first bytes).
+template <class Item>
+std::size_t prefix_for(std::span<const Item> items, std::size_t used, std::size_t page_size) noexcept {
+  if (items.empty() || used >= page_size) return 0;
+  return std::min(common_prefix(items.front().key, items.back().key, k_max_prefix), page_size - used);
+}
+
 // ---- unchecked accessors (REQUIRE: the page passed validate_node) ------------
 
 inline const char* cell_at(const char* p, std::size_t i) noexcept {
   return p + decode_fixed16(p + k_header_size + k_slot_size * i);
+}
+
+inline std::uint32_t slot_head(const char* p, std::size_t i) noexcept {
+  return decode_fixed32(p + k_header_size + k_slot_size * i + 2);
+}
+
+// The bytes every key of the page begins with (format.hpp).
+inline std::string_view page_prefix(const char* p) noexcept {
+  return {p + k_header_size + k_slot_size * header_count(p), header_prefix(p)};
 }
 
 // A key length of two or more varint bytes (keys of 128 bytes and more).
@@ -176,13 +219,13 @@ inline leaf_item leaf_item_at(const char* p, std::size_t i) noexcept {
   return {c.key, c.seq, c.value, c.value_len, c.overflow, c.overflow != 0};
 }
 
-// The number of cells whose key is < key, or <= key with OrEqual. Each
-// probe reads a cell the page has not had cached: before comparing, it
-// starts fetching both cells the next probe may read, so that probe's miss
-// overlaps this one's.
+// The number of cells whose key is < key, or <= key with OrEqual, by the
+// comparator on the cells. Each probe reads a cell the page has not had
+// cached: before comparing, it starts fetching both cells the next probe
+// may read, so that probe's miss overlaps this one's.
 template <bool OrEqual, class Cmp>
-std::size_t cells_before(const char* p, std::string_view key, const Cmp& cmp) noexcept {
-  std::size_t lo = 0, hi = header_count(p);
+std::size_t cells_before_by_cells(const char* p, std::size_t lo, std::size_t hi, std::string_view key,
+                                  const Cmp& cmp) noexcept {
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
     if (lo < mid) __builtin_prefetch(cell_at(p, lo + (mid - lo) / 2));
@@ -192,6 +235,41 @@ std::size_t cells_before(const char* p, std::string_view key, const Cmp& cmp) no
     else hi = mid;
   }
   return lo;
+}
+
+// The same for the bytewise order, from the slots: a key outside the page's
+// prefix is below or above every cell; otherwise the cells whose heads are
+// below key's head are below it, those above are above, and only cells of
+// an equal head (usually at most one) are compared whole.
+template <bool OrEqual>
+std::size_t cells_before_by_heads(const char* p, std::string_view key) noexcept {
+  const std::size_t count = header_count(p);
+  const std::string_view prefix = page_prefix(p);
+  // The probes below read a chain of slot lines, each depending on the
+  // last: ask for all of them at once, so their misses overlap.
+  for (const char* line = p + 64; line < prefix.data() + prefix.size(); line += 64) __builtin_prefetch(line);
+  const std::size_t shared = std::min(prefix.size(), key.size());
+  if (const int c = shared == 0 ? 0 : std::memcmp(key.data(), prefix.data(), shared); c != 0) return c < 0 ? 0 : count;
+  if (key.size() < prefix.size()) return 0;  // a proper prefix of every key
+  const std::uint32_t h = key_head(key, prefix.size());
+  std::size_t lo = 0, hi = count;
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    if (slot_head(p, mid) < h) lo = mid + 1;
+    else hi = mid;
+  }
+  std::size_t end = lo;
+  while (end < count && slot_head(p, end) == h) ++end;
+  return cells_before_by_cells<OrEqual>(p, lo, end, key, bytewise_comparator{});
+}
+
+template <bool OrEqual, class Cmp>
+std::size_t cells_before(const char* p, std::string_view key, const Cmp& cmp) noexcept {
+  if constexpr (std::is_same_v<Cmp, bytewise_comparator>) {
+    return cells_before_by_heads<OrEqual>(p, key);
+  } else {
+    return cells_before_by_cells<OrEqual>(p, 0, header_count(p), key, cmp);
+  }
 }
 
 // First cell whose key is >= key (count when none).
@@ -222,11 +300,14 @@ status validate_node(const char* p, std::size_t page_size, page_id id, std::uint
   const page_type t = header_type(p);
   if (t != page_type::branch && t != page_type::leaf) return node_corruption(file, id, "not a branch or leaf page");
   if (header_id(p) != id) return node_corruption(file, id, "page id mismatch (misplaced write)");
-  if (header_extra(p) != 0 || p[5] != 0 || decode_fixed32(p + 20) != 0) return node_corruption(file, id, "bad header");
+  if (header_extra(p) != 0 || decode_fixed32(p + 20) != 0) return node_corruption(file, id, "bad header");
   const std::size_t count = header_count(p);
   if (count == 0) return node_corruption(file, id, "empty node");
-  const std::size_t cells_begin = k_header_size + k_slot_size * count;
+  const std::size_t plen = header_prefix(p);
+  if (plen > k_max_prefix) return node_corruption(file, id, "prefix longer than the format allows");
+  const std::size_t cells_begin = k_header_size + k_slot_size * count + plen;
   if (cells_begin > page_size) return node_corruption(file, id, "slot array past the page");
+  const std::string_view prefix = page_prefix(p);
   const char* limit = p + page_size;
   std::string_view prev;
   for (std::size_t i = 0; i < count; ++i) {
@@ -239,6 +320,8 @@ status validate_node(const char* p, std::size_t page_size, page_id id, std::uint
     const std::string_view key(c, klen);
     c += klen;
     if (i > 0 && cmp.compare(prev, key) >= 0) return node_corruption(file, id, "keys out of order");
+    if (!key.starts_with(prefix)) return node_corruption(file, id, "key without the page's prefix");
+    if (slot_head(p, i) != key_head(key, plen)) return node_corruption(file, id, "key head does not match its key");
     prev = key;
     if (t == page_type::branch) {
       if (limit - c < 8) return node_corruption(file, id, "truncated child id");
@@ -278,10 +361,28 @@ std::size_t node_bytes(std::span<const Item> items) noexcept {
   return n;
 }
 
+// One slot (format.hpp); returns the next.
+inline char* encode_slot(char* slot, std::size_t cell_offset, std::string_view key, std::size_t plen) noexcept {
+  encode_fixed16(slot, static_cast<std::uint16_t>(cell_offset));
+  encode_fixed32(slot + 2, key_head(key, plen));
+  return slot + k_slot_size;
+}
+
+// Writes the prefix after the slots, zeroes the free gap and seals the page.
+inline void finish_node(char* p, std::size_t page_size, char* slots_end, std::size_t cells_begin,
+                        std::string_view prefix) noexcept {
+  if (!prefix.empty()) std::memcpy(slots_end, prefix.data(), prefix.size());
+  char* gap = slots_end + prefix.size();
+  std::memset(gap, 0, static_cast<std::size_t>(p + cells_begin - gap));
+  seal(p, page_size);
+}
+
 // Writes a leaf page. REQUIRES: node_bytes(items) <= page_size; every spilled
 // item has its run id in `overflow`.
 inline void encode_leaf(char* p, std::size_t page_size, page_id id, std::span<const leaf_item> items) noexcept {
   write_header(p, page_type::leaf, static_cast<std::uint16_t>(items.size()), id, 0);
+  const std::size_t plen = prefix_for(items, node_bytes(items), page_size);
+  p[k_off_prefix] = static_cast<char>(plen);
   std::size_t top = page_size;
   char* slot = p + k_header_size;
   for (const auto& it : items) {
@@ -299,15 +400,15 @@ inline void encode_leaf(char* p, std::size_t page_size, page_id id, std::span<co
     } else if (it.value_len != 0) {
       std::memcpy(c, it.value.data(), it.value_len);
     }
-    encode_fixed16(slot, static_cast<std::uint16_t>(top));
-    slot += k_slot_size;
+    slot = encode_slot(slot, top, it.key, plen);
   }
-  std::memset(slot, 0, static_cast<std::size_t>(p + top - slot));
-  seal(p, page_size);
+  finish_node(p, page_size, slot, top, items.front().key.substr(0, plen));
 }
 
 inline void encode_branch(char* p, std::size_t page_size, page_id id, std::span<const branch_item> items) noexcept {
   write_header(p, page_type::branch, static_cast<std::uint16_t>(items.size()), id, 0);
+  const std::size_t plen = prefix_for(items, node_bytes(items), page_size);
+  p[k_off_prefix] = static_cast<char>(plen);
   std::size_t top = page_size;
   char* slot = p + k_header_size;
   for (const auto& it : items) {
@@ -316,11 +417,9 @@ inline void encode_branch(char* p, std::size_t page_size, page_id id, std::span<
     c = encode_varint32(c, static_cast<std::uint32_t>(it.key.size()));
     if (!it.key.empty()) std::memcpy(c, it.key.data(), it.key.size());
     encode_fixed64(c + it.key.size(), it.child);
-    encode_fixed16(slot, static_cast<std::uint16_t>(top));
-    slot += k_slot_size;
+    slot = encode_slot(slot, top, it.key, plen);
   }
-  std::memset(slot, 0, static_cast<std::size_t>(p + top - slot));
-  seal(p, page_size);
+  finish_node(p, page_size, slot, top, items.front().key.substr(0, plen));
 }
 
 }  // namespace jadekv::inline v0::index::detail::bptree

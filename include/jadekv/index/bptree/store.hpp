@@ -262,6 +262,7 @@ template <comparator Cmp>
   if (!size) return size.status();
   std::string buf(k_max_page_size, '\0');
   bool found = false;
+  std::uint32_t other_version = 0;
   for (std::size_t ps = k_min_page_size; ps <= k_max_page_size; ps *= 2) {
     for (page_id slot = 0; slot < 2; ++slot) {
       if (*size < (slot + 1) * ps) continue;
@@ -272,7 +273,14 @@ template <comparator Cmp>
         out = std::move(m);
         found = true;
       }
+      if (const std::uint32_t v = r->size() == ps ? meta_version(r->data(), ps) : 0; v != 0 && v != k_version) {
+        other_version = v;
+      }
     }
+  }
+  if (!found && other_version != 0) {
+    return ::jadekv::status::not_supported(jadekv::detail::concat(
+        {name, ": bptree format version ", other_version, "; this build reads version ", k_version}));
   }
   if (!found) return ::jadekv::status::corruption(jadekv::detail::concat({name, ": no valid meta page"}));
   if (out.page_count > *size / out.page_size) {  // not page_count * page_size: a damaged count overflows it
