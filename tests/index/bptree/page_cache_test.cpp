@@ -1,5 +1,5 @@
-// The bptree buffer pool: its id-to-slot table against a std::map model
-// (including erases inside wrapped probe runs), and the pool's hit, miss,
+// The bptree buffer pool: its page table against a std::map model
+// (including erases inside wrapped probe runs, and CLOCK evictions), and the pool's hit, miss,
 // replace and budget behaviour; and the pager's pool hits, which hand out a
 // node only where a node was pooled.
 #include <doctest/doctest.h>
@@ -38,32 +38,57 @@ bp::page_id id_in(const bp::page_ref& p) {
 
 }  // namespace
 
-TEST_CASE("bptree slot_index: finds what a std::map finds through inserts and erases") {
+TEST_CASE("bptree page_table: finds what a std::map finds through inserts, erases and evictions") {
   for (const std::uint64_t id_range : {40ull, 1000ull, 1ull << 40}) {
-    bp::slot_index index;
-    std::map<bp::page_id, std::uint32_t> model;
+    bp::page_table table;
+    std::map<bp::page_id, bool> model;  // id -> referenced since the last eviction pass
     std::mt19937_64 rng(id_range);
     for (int step = 0; step < 40000; ++step) {
       // Ids of one residue mod 16, as a shard of the pool holds.
       const bp::page_id id = 16 * (1 + rng() % id_range) + 3;
       const auto it = model.find(id);
       if (it == model.end() && rng() % 3 != 0) {
-        const auto slot = static_cast<std::uint32_t>(rng() % 100000);
-        index.insert(id, slot);
-        model[id] = slot;
+        table.insert(id, page_of(id, 64));
+        model[id] = false;
+      } else if (it != model.end() && rng() % 8 == 0) {
+        // The victim is some pooled page, whole, and leaves the table.
+        const bp::page_ref victim = table.evict_one();
+        REQUIRE(victim);
+        REQUIRE(model.erase(id_in(victim)) == 1);
       } else if (it != model.end()) {
-        index.erase(id);
+        table.erase(id);
         model.erase(it);
       }
       if (step % 97 == 0) {
-        for (const auto& [k, v] : model) REQUIRE(index.find(k) == v);
-        REQUIRE(index.size() == model.size());
+        for (const auto& [k, referenced] : model) {
+          const bp::page_table::cell* c = table.find(k);
+          REQUIRE(c != nullptr);
+          REQUIRE(c->id == k);
+          REQUIRE(id_in(c->page) == k);
+        }
+        REQUIRE(table.size() == model.size());
       }
       const bp::page_id probe = 16 * (1 + rng() % id_range) + 3;
-      const auto m = model.find(probe);
-      REQUIRE(index.find(probe) == (m == model.end() ? bp::slot_index::k_none : m->second));
+      const bp::page_table::cell* c = table.find(probe);
+      REQUIRE((c != nullptr) == model.contains(probe));
     }
   }
+}
+
+TEST_CASE("bptree page_table: the clock spares referenced pages") {
+  bp::page_table table;
+  for (bp::page_id id = 1; id <= 8; ++id) table.insert(id, page_of(id, 64));
+  for (bp::page_id id = 1; id <= 8; ++id) {
+    if (id != 5) table.find(id)->referenced = true;
+  }
+  CHECK(id_in(table.evict_one()) == 5);
+  // A page referenced since the hand passed is never the victim while an
+  // unreferenced one is left.
+  for (bp::page_id id : {1, 2, 3, 4, 6, 7, 8}) table.find(id)->referenced = id == 2;
+  for (int i = 0; i < 6; ++i) CHECK(id_in(table.evict_one()) != 2);
+  REQUIRE(table.size() == 1);
+  CHECK(id_in(table.evict_one()) == 2);  // alone, it goes after its second chance
+  CHECK(table.size() == 0);
 }
 
 TEST_CASE("bptree page_cache: hits, misses, replacement and the byte budget") {

@@ -7,16 +7,18 @@
 // no copy, no allocation).
 //
 // Lookup: every read of the tree asks the pool for each page on its path, so
-// a hit must cost little more than the page's own cache misses. A shard maps
-// ids to slots with an open-addressing table (slot_index) that is one
-// multiply to hash and usually one cache line to probe; a node-based hash
-// map cost a division and two or three misses per lookup, a third of a
-// random read's time.
+// a hit must cost little more than the page's own cache misses. A shard
+// keeps its pages in an open-addressing table (page_table) whose cell holds
+// the page itself: one multiply to hash, and usually one cache line to probe
+// before the page. (A node-based hash map cost a division and two or three
+// misses per lookup; a table of slot numbers beside a slot array, one miss
+// more than this.)
 //
 // Invariants:
 //   1. Charged bytes per shard stay within budget / shards, except that one
 //      page larger than that is still admitted alone.
-//   2. index.find(id) == i exactly when slots[i].used and slots[i].id == id.
+//   2. A cell is in use exactly when its id is not 0; its page is the page
+//      of that id.
 //   3. The pool never holds two entries for one id; insert replaces. The
 //      store erases an id before it writes that page again, so a hit never
 //      returns bytes of a previous life of the id.
@@ -36,59 +38,65 @@
 
 namespace jadekv::inline v0::index::detail::bptree {
 
-// Page ids to slot numbers: linear probing over a power-of-two table kept at
-// most half full, so a probe sequence is short. Id 0 (a meta page, never
-// cached) marks an empty cell. Erase moves later cells of the run back into
+// Page ids to pooled pages: linear probing over a power-of-two table kept
+// at most half full, so a probe sequence is short. Id 0 (a meta page, never
+// pooled) marks an unused cell. Erase moves later cells of the run back into
 // the hole instead of leaving a tombstone, so lookups never slow down with
-// churn.
+// churn. The CLOCK hand of the pool walks the cells themselves.
 //
 // Thread safety: none; the shard's mutex guards it.
-class slot_index {
+class page_table {
  public:
-  static constexpr std::uint32_t k_none = ~std::uint32_t{0};
+  struct cell {
+    page_id id = 0;
+    page_ref page;
+    bool referenced = false;  // hit since the clock hand last passed
+  };
 
-  std::uint32_t find(page_id id) const noexcept {
-    if (cells_.empty()) return k_none;
+  cell* find(page_id id) noexcept {
+    if (cells_.empty()) return nullptr;
     for (std::size_t i = home(id);; i = (i + 1) & mask()) {
-      if (cells_[i].id == id) return cells_[i].slot;
-      if (cells_[i].id == 0) return k_none;
+      if (cells_[i].id == id) return &cells_[i];
+      if (cells_[i].id == 0) return nullptr;
     }
   }
 
   // REQUIRES: id != 0 and not present.
-  void insert(page_id id, std::uint32_t slot) {
+  void insert(page_id id, page_ref page) {
     if (2 * (used_ + 1) > cells_.size()) grow();
     std::size_t i = home(id);
     while (cells_[i].id != 0) i = (i + 1) & mask();
-    cells_[i] = {id, slot};
+    cells_[i] = {id, std::move(page), false};
     ++used_;
   }
 
   // REQUIRES: id present.
   void erase(page_id id) noexcept {
-    std::size_t hole = home(id);
-    while (cells_[hole].id != id) hole = (hole + 1) & mask();
-    for (std::size_t j = (hole + 1) & mask(); cells_[j].id != 0; j = (j + 1) & mask()) {
-      // cells_[j] may fill the hole when its home is not in (hole, j]
-      // (cyclically): probing from its home still passes the hole.
-      const std::size_t h = home(cells_[j].id);
-      const bool home_after_hole = hole < j ? (h > hole && h <= j) : (h > hole || h <= j);
-      if (home_after_hole) continue;
-      cells_[hole] = cells_[j];
-      hole = j;
+    std::size_t i = home(id);
+    while (cells_[i].id != id) i = (i + 1) & mask();
+    erase_at(i);
+  }
+
+  // CLOCK: from the hand on, clears the referenced cells it passes and
+  // removes the first unreferenced one; returns its page.
+  // REQUIRES: size() > 0.
+  page_ref evict_one() noexcept {
+    for (;; hand_ = (hand_ + 1) & mask()) {
+      cell& c = cells_[hand_];
+      if (c.id == 0) continue;
+      if (c.referenced) {
+        c.referenced = false;
+        continue;
+      }
+      page_ref victim = std::move(c.page);
+      erase_at(hand_);
+      return victim;
     }
-    cells_[hole] = {};
-    --used_;
   }
 
   std::size_t size() const noexcept { return used_; }
 
  private:
-  struct cell {
-    page_id id = 0;
-    std::uint32_t slot = 0;
-  };
-
   std::size_t mask() const noexcept { return cells_.size() - 1; }
   // Fibonacci hashing: the product's top bits, spread even for ids that
   // share their low bits (a shard holds ids of one residue).
@@ -96,19 +104,35 @@ class slot_index {
     return static_cast<std::size_t>((id * 0x9e3779b97f4a7c15ull) >> shift_);
   }
 
+  void erase_at(std::size_t hole) noexcept {
+    for (std::size_t j = (hole + 1) & mask(); cells_[j].id != 0; j = (j + 1) & mask()) {
+      // cells_[j] may fill the hole when its home is not in (hole, j]
+      // (cyclically): probing from its home still passes the hole.
+      const std::size_t h = home(cells_[j].id);
+      const bool home_after_hole = hole < j ? (h > hole && h <= j) : (h > hole || h <= j);
+      if (home_after_hole) continue;
+      cells_[hole] = std::move(cells_[j]);
+      hole = j;
+    }
+    cells_[hole] = cell{};
+    --used_;
+  }
+
   void grow() {
     std::vector<cell> old = std::move(cells_);
     const std::size_t n = old.empty() ? 16 : 2 * old.size();
-    cells_.assign(n, cell{});
+    cells_ = std::vector<cell>(n);
     shift_ = 64 - static_cast<unsigned>(std::countr_zero(n));
     used_ = 0;
-    for (const cell& c : old) {
-      if (c.id != 0) insert(c.id, c.slot);
+    hand_ = 0;
+    for (cell& c : old) {
+      if (c.id != 0) insert(c.id, std::move(c.page));
     }
   }
 
   std::vector<cell> cells_;
   std::size_t used_ = 0;
+  std::size_t hand_ = 0;
   unsigned shift_ = 64;
 };
 
@@ -120,24 +144,27 @@ class page_cache {
   page_ref find(page_id id) {
     shard& s = shard_for(id);
     std::lock_guard g(s.mu);
-    const std::uint32_t i = s.index.find(id);
-    if (i == slot_index::k_none) {
+    page_table::cell* c = s.table.find(id);
+    if (c == nullptr) {
       bump(s.misses);
       return {};
     }
-    slot& sl = s.slots[i];
-    sl.referenced = true;
+    c->referenced = true;
     bump(s.hits);
-    return sl.page;
+    return c->page;
   }
 
   void insert(page_id id, page_ref page) {
     if (shard_budget_ == 0) return;
     shard& s = shard_for(id);
     std::lock_guard g(s.mu);
-    if (const std::uint32_t old = s.index.find(id); old != slot_index::k_none) evict(s, old);
-    while (s.charged + page.size() > shard_budget_ && s.index.size() != 0) evict_one(s);
-    place(s, id, std::move(page));
+    if (page_table::cell* old = s.table.find(id)) {
+      s.charged -= old->page.size();
+      s.table.erase(id);
+    }
+    while (s.charged + page.size() > shard_budget_ && s.table.size() != 0) s.charged -= s.table.evict_one().size();
+    s.charged += page.size();
+    s.table.insert(id, std::move(page));
   }
 
   // Inserts the page only into unused budget: pages a commit just wrote
@@ -147,14 +174,18 @@ class page_cache {
     if (shard_budget_ == 0) return;
     shard& s = shard_for(id);
     std::lock_guard g(s.mu);
-    if (s.charged + page.size() > shard_budget_ || s.index.find(id) != slot_index::k_none) return;
-    place(s, id, std::move(page));
+    if (s.charged + page.size() > shard_budget_ || s.table.find(id) != nullptr) return;
+    s.charged += page.size();
+    s.table.insert(id, std::move(page));
   }
 
   void erase(page_id id) {
     shard& s = shard_for(id);
     std::lock_guard g(s.mu);
-    if (const std::uint32_t i = s.index.find(id); i != slot_index::k_none) evict(s, i);
+    if (page_table::cell* c = s.table.find(id)) {
+      s.charged -= c->page.size();
+      s.table.erase(id);
+    }
   }
 
   std::uint64_t hits() const noexcept { return sum(&shard::hits); }
@@ -172,65 +203,15 @@ class page_cache {
  private:
   static constexpr std::size_t k_shards = 16;
 
-  struct slot {
-    page_id id = 0;
-    page_ref page;
-    bool referenced = false;  // hit since the clock hand last passed
-    bool used = false;
-  };
-
   // CLOCK: a hit only sets a flag (no list to relink under the lock); the
   // hand gives every referenced page a second chance before evicting it.
   struct alignas(64) shard {
     std::mutex mu;
-    std::vector<slot> slots;                                 // GUARDED_BY(mu)
-    std::vector<std::uint32_t> unused;                       // GUARDED_BY(mu); free slot indexes
-    slot_index index;                                        // GUARDED_BY(mu)
-    std::size_t hand = 0;                                    // GUARDED_BY(mu)
-    std::size_t charged = 0;                                 // GUARDED_BY(mu)
+    page_table table;                      // GUARDED_BY(mu)
+    std::size_t charged = 0;               // GUARDED_BY(mu)
     std::atomic<std::uint64_t> hits{0};    // written under mu (bump)
     std::atomic<std::uint64_t> misses{0};  // written under mu (bump)
   };
-
-  // REQUIRES: s.mu held; id not in the shard.
-  static void place(shard& s, page_id id, page_ref page) {
-    std::uint32_t i;
-    if (!s.unused.empty()) {
-      i = s.unused.back();
-      s.unused.pop_back();
-    } else {
-      i = static_cast<std::uint32_t>(s.slots.size());
-      s.slots.emplace_back();
-    }
-    s.charged += page.size();
-    s.slots[i] = slot{id, std::move(page), false, true};
-    s.index.insert(id, i);
-  }
-
-  // REQUIRES: s.mu held; slot i in use.
-  static void evict(shard& s, std::uint32_t i) {
-    slot& sl = s.slots[i];
-    s.charged -= sl.page.size();
-    s.index.erase(sl.id);
-    sl = slot{};
-    s.unused.push_back(i);
-  }
-
-  // REQUIRES: s.mu held; some slot in use.
-  static void evict_one(shard& s) {
-    for (;;) {
-      if (s.hand >= s.slots.size()) s.hand = 0;
-      slot& sl = s.slots[s.hand];
-      const auto i = static_cast<std::uint32_t>(s.hand++);
-      if (!sl.used) continue;
-      if (sl.referenced) {
-        sl.referenced = false;
-        continue;
-      }
-      evict(s, i);
-      return;
-    }
-  }
 
   // A counter only written under its shard's mutex: a plain load and store
   // (no locked instruction on the hit path); relaxed, a statistic that
