@@ -132,6 +132,24 @@ TEST_CASE("bptree page_cache: hits, misses, replacement and the byte budget") {
   CHECK(present == 16 * 4);
 }
 
+TEST_CASE("bptree page_cache: a peek (a scan's read-ahead) is neither a hit nor a miss and earns no second chance") {
+  constexpr std::size_t page = 512;
+  bp::page_cache cache(16 * 2 * page);  // two pages per shard; ids 16 apart share one
+  cache.insert(3, page_of(3, page));
+  cache.insert(19, page_of(19, page));
+  REQUIRE(cache.peek(3));
+  CHECK(id_in(cache.peek(3)) == 3);
+  CHECK(!cache.peek(35));
+  CHECK(cache.hits() == 0);
+  CHECK(cache.misses() == 0);
+  // 19 was found, 3 only peeked at: the next page of the shard evicts 3.
+  REQUIRE(cache.find(19));
+  cache.insert(35, page_of(35, page));
+  CHECK(!cache.peek(3));
+  CHECK(cache.peek(19));
+  CHECK(cache.peek(35));
+}
+
 TEST_CASE("bptree page_cache: offer fills only unused budget and never replaces") {
   constexpr std::size_t page = 512;
   bp::page_cache cache(16 * 2 * page);  // two pages per shard

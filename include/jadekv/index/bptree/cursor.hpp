@@ -157,9 +157,27 @@ class cursor final : public ::jadekv::detail::internal_iterator {
       stack_.push_back({std::move(p), i});
       if (is_leaf) {
         valid_ = true;
+        if (how == edge::first) read_ahead();
         return true;
       }
       id = branch_child(d, i);
+    }
+  }
+
+  // A forward scan that enters a leaf starts fetching the next one, if
+  // pooled: its header and slots, and its first cells (at the page's end),
+  // so that they arrive while this leaf is read.
+  void read_ahead() {
+    if (stack_.size() < 2 || !rf_.fill_cache) return;
+    const level& parent = stack_[stack_.size() - 2];
+    if (parent.index + 1 >= parent.page.count()) return;
+    ahead_ = view_->file->cache().peek(branch_child(parent.page.data(), parent.index + 1));
+    if (!ahead_) return;
+    const char* p = ahead_.data();
+    const std::size_t n = ahead_.size();
+    for (std::size_t off = 0; off < 3 * 64 && off < n; off += 64) {
+      __builtin_prefetch(p + off);
+      __builtin_prefetch(p + n - 64 - off);
     }
   }
 
@@ -230,7 +248,8 @@ class cursor final : public ::jadekv::detail::internal_iterator {
   std::vector<level> stack_;
   bool valid_ = false;
   leaf_cell cell_;
-  page_ref run_;  // the overflow run of the current value, if any
+  page_ref run_;    // the overflow run of the current value, if any
+  page_ref ahead_;  // the leaf after the current one, being fetched
   ::jadekv::status status_;
 };
 

@@ -154,6 +154,15 @@ class page_cache {
     return c->page;
   }
 
+  // The cached page or an empty ref, as a read-ahead asks: not counted,
+  // and no second chance earned.
+  page_ref peek(page_id id) {
+    shard& s = shard_for(id);
+    std::lock_guard g(s.mu);
+    const page_table::cell* c = s.table.find(id);
+    return c == nullptr ? page_ref{} : c->page;
+  }
+
   void insert(page_id id, page_ref page) {
     if (shard_budget_ == 0) return;
     shard& s = shard_for(id);
