@@ -33,6 +33,7 @@
 #include "jadekv/core/status.hpp"
 #include "jadekv/detail/concat.hpp"
 #include "jadekv/index/bptree/format.hpp"
+#include "jadekv/index/bptree/page_memory.hpp"
 
 namespace jadekv::inline v0::index::detail::bptree {
 
@@ -50,6 +51,10 @@ class page_ref {
   std::uint16_t count() const noexcept { return header_count(bytes_.get()); }
 
   static page_ref allocate(std::size_t n) { return {std::make_shared_for_overwrite<char[]>(n), n}; }
+  // In frames of `memory` when n is its page size (page_memory.hpp).
+  static page_ref allocate(std::size_t n, const std::shared_ptr<page_memory>& memory) {
+    return {std::allocate_shared_for_overwrite<char[]>(page_allocator<char>(memory), n), n};
+  }
 
  private:
 

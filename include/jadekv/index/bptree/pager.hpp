@@ -47,12 +47,16 @@ class pager {
         path_(std::move(path)),
         name_(path_.string()),
         page_size_(page_size),
+        memory_(std::make_shared<page_memory>(page_size)),
         cache_(cache_bytes),
         cmp_(cmp) {}
 
   std::size_t page_size() const noexcept { return page_size_; }
   const std::string& name() const noexcept { return name_; }
   page_cache& cache() noexcept { return cache_; }
+
+  // Memory for a page or run of n bytes (page_memory.hpp).
+  page_ref new_page(std::size_t n) const { return page_ref::allocate(n, memory_); }
   io::file& writer() noexcept { return *writer_; }
   io::file& reader() noexcept { return *reader_; }
 
@@ -71,7 +75,7 @@ class pager {
       }
     }
     if (id < k_first_data_page || id >= page_count) return node_corruption(name_, id, "page id out of range");
-    page_ref p = page_ref::allocate(page_size_);
+    page_ref p = new_page(page_size_);
     if (auto s = read(id, 1, p); !s.ok()) return s;
     if (verify && !checksum_ok(p.data(), page_size_)) return node_corruption(name_, id, "checksum mismatch");
     if (auto s = validate_node(p.data(), page_size_, id, page_count, cmp_, name_); !s.ok()) return s;
@@ -90,7 +94,7 @@ class pager {
     if (id < k_first_data_page || pages == 0 || id >= page_count || pages > page_count - id) {
       return node_corruption(name_, id, "run out of range");
     }
-    page_ref p = page_ref::allocate(static_cast<std::size_t>(pages * page_size_));
+    page_ref p = new_page(static_cast<std::size_t>(pages * page_size_));
     if (auto s = read(id, pages, p); !s.ok()) return s;
     if (verify && !checksum_ok(p.data(), p.size())) return node_corruption(name_, id, "checksum mismatch");
     if (header_type(p.data()) != type) return node_corruption(name_, id, "unexpected page type");
@@ -188,6 +192,7 @@ class pager {
   std::filesystem::path path_;
   std::string name_;
   std::size_t page_size_;
+  std::shared_ptr<page_memory> memory_;  // before cache_: pooled pages die first
   page_cache cache_;
   Cmp cmp_;
 };
