@@ -118,7 +118,7 @@ class commit {
   page_id write_run(page_type type, std::string_view body) {
     const std::uint64_t n = run_pages(pg_.page_size(), body.size());
     const page_id id = fl_.allocate(n, page_count_);
-    page_ref p = pg_.new_page(static_cast<std::size_t>(n * pg_.page_size()));
+    page_ref p = page_ref::allocate(static_cast<std::size_t>(n * pg_.page_size()));
     char* d = p.mutable_data();
     write_header(d, type, 0, id, static_cast<std::uint32_t>(n - 1));
     if (!body.empty()) std::memcpy(d + k_header_size, body.data(), body.size());
@@ -136,7 +136,7 @@ class commit {
     const std::uint64_t n = run_pages(pg_.page_size(), 8 + 8 * room);
     const page_id id = fl_.allocate(n, page_count_);
     const std::vector<page_id> ids = fl_.all();  // the allocation only shrank it
-    page_ref p = pg_.new_page(static_cast<std::size_t>(n * pg_.page_size()));
+    page_ref p = page_ref::allocate(static_cast<std::size_t>(n * pg_.page_size()));
     char* d = p.mutable_data();
     std::memset(d, 0, p.size());
     write_header(d, page_type::freelist, 0, id, static_cast<std::uint32_t>(n - 1));
@@ -393,7 +393,7 @@ class commit {
       }
     }
     const page_id id = fl_.allocate(1, page_count_);
-    page_ref page = pg_.new_page(p);
+    page_ref page = page_ref::allocate(p);
     if (f.leaf) encode_leaf(page.mutable_data(), p, id, f.leaves);
     else encode_branch(page.mutable_data(), p, id, f.branches);
     stage(id, std::move(page));

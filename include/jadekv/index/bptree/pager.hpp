@@ -55,7 +55,7 @@ class pager {
   const std::string& name() const noexcept { return name_; }
   page_cache& cache() noexcept { return cache_; }
 
-  // Memory for a page or run of n bytes (page_memory.hpp).
+  // Memory for a page or run of n bytes that a read loads (page_memory.hpp).
   page_ref new_page(std::size_t n) const { return page_ref::allocate(n, memory_); }
   io::file& writer() noexcept { return *writer_; }
   io::file& reader() noexcept { return *reader_; }
