@@ -40,7 +40,12 @@ class one_table {
     return table_.get(key, visible_at);
   }
 
+  // An empty table adds no source: the caller took its read sequence
+  // first, and every entry at or below it was inserted before it was
+  // published, so entries that arrive later are invisible to the reader.
+  // A reader of an idle engine then merges nothing with the index.
   void add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& out) const {
+    if (table_.entry_count() == 0) return;
     out.push_back(std::make_unique<::jadekv::detail::memtable_source<M, ::jadekv::detail::no_lock>>(table_, lock_));
   }
 
