@@ -10,8 +10,10 @@
 // Invariants:
 //   1. The unchecked accessors are only called on pages validate_node()
 //      accepted (every slot, varint and length inside the page, keys strictly
-//      ascending, child and overflow ids inside the file), so they never read
-//      past the page whatever the file held.
+//      ascending, each beginning with the page's prefix and matching its
+//      slot's head, child and overflow ids inside the file), so they never
+//      read past the page whatever the file held, and a search by heads
+//      finds what a search by keys finds.
 //   2. No single cell takes more than max_cell() bytes with its slot, so any
 //      page holds at least four cells and a split always succeeds.
 #pragma once
