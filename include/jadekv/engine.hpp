@@ -670,13 +670,18 @@ auto engine<M, P, I, C>::iterator(const read_options& ro) const -> iterator_type
   {
     std::shared_lock view(s_->view);
     s_->mem->add_sources(sources);
-    if constexpr (k_collects) pin = s_->mem;  // kept alive past a collection
     if constexpr (k_durable) {
-      // The iterator keeps both memtables alive past rotation and flush.
-      auto tables = std::make_shared<std::pair<std::shared_ptr<tables_type>, std::shared_ptr<tables_type>>>(
-          s_->mem, s_->imm.tables);
       if (s_->imm.tables) s_->imm.tables->add_sources(sources);
-      pin = std::move(tables);
+    }
+    // The iterator keeps the memtables it reads alive past rotation, flush
+    // and collection; an empty one added no source and needs no pin.
+    if (!sources.empty()) {
+      if constexpr (k_durable) {
+        pin = std::make_shared<std::pair<std::shared_ptr<tables_type>, std::shared_ptr<tables_type>>>(
+            s_->mem, s_->imm.tables);
+      } else if constexpr (k_collects) {
+        pin = s_->mem;
+      }
     }
   }
   if constexpr (k_durable) s_->store->add_sources(sources, ro);

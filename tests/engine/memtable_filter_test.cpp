@@ -152,6 +152,9 @@ TEST_CASE("engine over an on-disk index: an iterator made while the memtable is 
   REQUIRE(db->put(key_of(500), "new").ok());
   REQUIRE(db->put(key_of(0), "changed").ok());
   REQUIRE(db->erase(key_of(1)).ok());
+  // The memtable those went to is flushed and dropped; the iterator, which
+  // read no memtable, holds the tree commit it was made on.
+  REQUIRE(db->flush().ok());
   int n = 0;
   for (it.seek_to_first(); it.valid(); it.next(), ++n) CHECK(it.value() == "v");
   CHECK(it.status().ok());
@@ -163,4 +166,22 @@ TEST_CASE("engine over an on-disk index: an iterator made while the memtable is 
   fresh.seek(key_of(0));
   REQUIRE(fresh.valid());
   CHECK(fresh.value() == "changed");
+}
+
+TEST_CASE("engine over an on-disk index: an iterator that reads a memtable keeps it past its flush") {
+  auto fs = std::make_shared<kv::io::memory_fs>();
+  kv::bptree_db::options o;
+  o.fs = fs;
+  o.dir = "/db";
+  auto db = kv::bptree_db::open(o);
+  REQUIRE(db);
+  for (int i = 0; i < 50; ++i) REQUIRE(db->put(key_of(i), "mem").ok());
+  auto it = db->iterator();  // reads the memtable and the (empty) tree
+  REQUIRE(db->flush().ok());  // that memtable goes to the tree and is dropped by the engine
+  for (int i = 0; i < 50; ++i) REQUIRE(db->put(key_of(i), "newer").ok());
+  REQUIRE(db->flush().ok());
+  int n = 0;
+  for (it.seek_to_first(); it.valid(); it.next(), ++n) CHECK(it.value() == "mem");
+  CHECK(it.status().ok());
+  CHECK(n == 50);
 }
