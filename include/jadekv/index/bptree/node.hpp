@@ -18,9 +18,9 @@
 //      page holds at least four cells and a split always succeeds.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <span>
@@ -59,7 +59,6 @@ class page_ref {
   }
 
  private:
-
   std::shared_ptr<char[]> bytes_;
   std::size_t size_ = 0;
 };
@@ -130,8 +129,8 @@ inline std::size_t common_prefix(std::string_view a, std::string_view b, std::si
 
 // The prefix length a page of these sorted items records: what their first
 // and last keys share, at most k_max_prefix, and only as much as the page
-// has room for beside its slots and cells (never less than 0: a page that
-// is full simply searches with heads of its keys' first bytes).
+// has room for beside its slots and cells (`used` bytes). A page with no
+// room left records none; its heads are then its keys' first bytes.
 template <class Item>
 std::size_t prefix_for(std::span<const Item> items, std::size_t used, std::size_t page_size) noexcept {
   if (items.empty() || used >= page_size) return 0;
