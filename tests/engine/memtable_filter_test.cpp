@@ -24,6 +24,13 @@ namespace kv = jadekv;
 
 std::string key_of(int i) { return "user" + std::to_string(1000000 + i); }
 
+kv::bptree_db::options bptree_in(std::shared_ptr<kv::io::memory_fs> fs) {
+  kv::bptree_db::options o;
+  o.fs = std::move(fs);
+  o.dir = "/db";
+  return o;
+}
+
 }  // namespace
 
 TEST_CASE("memtable_filter: every added key matches; about 2% of others do at 8 bits per key") {
@@ -107,10 +114,7 @@ TEST_CASE("engine over an on-disk index: reads through the memtable filter see m
       CHECK(db->get(key_of(5000)).status().is_not_found());
     };
     if (bptree) {
-      kv::bptree_db::options o;
-      o.fs = fs;
-      o.dir = "/db";
-      run(kv::bptree_db::open(o));
+      run(kv::bptree_db::open(bptree_in(fs)));
     } else {
       kv::lsm_db::options o;
       o.fs = fs;
@@ -137,11 +141,7 @@ TEST_CASE("one_table: an empty table adds no source to a read; one with an entry
 }
 
 TEST_CASE("engine over an on-disk index: an iterator made while the memtable is empty reads the index as of then") {
-  auto fs = std::make_shared<kv::io::memory_fs>();
-  kv::bptree_db::options o;
-  o.fs = fs;
-  o.dir = "/db";
-  auto db = kv::bptree_db::open(o);
+  auto db = kv::bptree_db::open(bptree_in(std::make_shared<kv::io::memory_fs>()));
   REQUIRE(db);
   for (int i = 0; i < 100; ++i) REQUIRE(db->put(key_of(i), "v").ok());
   REQUIRE(db->flush().ok());
@@ -169,11 +169,7 @@ TEST_CASE("engine over an on-disk index: an iterator made while the memtable is 
 }
 
 TEST_CASE("engine over an on-disk index: an iterator that reads a memtable keeps it past its flush") {
-  auto fs = std::make_shared<kv::io::memory_fs>();
-  kv::bptree_db::options o;
-  o.fs = fs;
-  o.dir = "/db";
-  auto db = kv::bptree_db::open(o);
+  auto db = kv::bptree_db::open(bptree_in(std::make_shared<kv::io::memory_fs>()));
   REQUIRE(db);
   for (int i = 0; i < 50; ++i) REQUIRE(db->put(key_of(i), "mem").ok());
   auto it = db->iterator();  // reads the memtable and the (empty) tree

@@ -268,13 +268,15 @@ template <comparator Cmp>
       if (*size < (slot + 1) * ps) continue;
       auto r = f.read_at(slot * ps, ps, buf.data());
       if (!r) return r.status();
+      if (r->size() != ps) continue;
       meta m;
-      if (r->size() == ps && decode_meta(r->data(), ps, slot, m) && (!found || m.tx > out.tx)) {
-        out = std::move(m);
-        found = true;
-      }
-      if (const std::uint32_t v = r->size() == ps ? meta_version(r->data(), ps) : 0; v != 0 && v != k_version) {
-        other_version = v;
+      if (decode_meta(r->data(), ps, slot, m)) {
+        if (!found || m.tx > out.tx) {
+          out = std::move(m);
+          found = true;
+        }
+      } else if (const std::uint32_t v = meta_version(r->data(), ps); v != 0 && v != k_version) {
+        other_version = v;  // a sound meta page of another format
       }
     }
   }
