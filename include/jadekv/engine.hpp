@@ -32,6 +32,10 @@
 // entry the store already holds (seq <= store.flushed_sequence()), and what
 // it replays is flushed to the store before open returns.
 //
+// When writes pause with a memtable worth flushing, the flush thread
+// rotates it itself (options.idle_flush_ms): it takes the exclusive gate as
+// a writer that filled the memtable would.
+//
 // With concurrency::mvcc the engine also offers snapshot() and begin()
 // (concurrency/mvcc.hpp). A snapshot takes its sequence number, the memtable
 // pointers and the store's pinned view under the view lock, so no rotation
@@ -253,6 +257,7 @@ class engine : detail::composition<M, P, I, C> {
     [[gnu::cold]] state(const options& opt, P p)
         : memtable_options(with_recycler(opt.memtable, opt.memtable_bytes)),
           memtable_bytes(opt.memtable_bytes),
+          idle_flush_after(k_thread_safe ? opt.idle_flush_ms : 0),
           cmp(opt.comparator),
           mem(new_tables()),
           persist(std::move(p)) {}
@@ -282,9 +287,14 @@ class engine : detail::composition<M, P, I, C> {
       const std::size_t used = mem->memory_usage();
       return used > empty_bytes && used - empty_bytes >= memtable_bytes;
     }
+    bool mem_worth_idle_flush() const {
+      const std::size_t used = mem->memory_usage();
+      return used > empty_bytes && used - empty_bytes >= memtable_bytes / 16;
+    }
 
     typename M::options memtable_options;
     std::size_t memtable_bytes;
+    std::chrono::milliseconds idle_flush_after;  // 0: never
     comparator_type cmp;
     std::shared_ptr<tables_type> mem;  // active; replaced only under the exclusive gate and view lock
     std::size_t empty_bytes = mem->memory_usage();
@@ -316,6 +326,9 @@ class engine : detail::composition<M, P, I, C> {
     ::jadekv::status bg_error;   // sticky: the first failed flush
     std::uint64_t flushes = 0;
     std::uint64_t stall_micros = 0, stalls = 0;
+    // The flush thread's own: the sequence its last idle check saw, and the
+    // one it last tried an idle flush at.
+    sequence_number idle_seen = 0, idle_tried = 0;
   };
 
   explicit engine(std::unique_ptr<state> s) noexcept : s_(std::move(s)) {}
@@ -348,7 +361,8 @@ class engine : detail::composition<M, P, I, C> {
   status maybe_checkpoint();
   sequence_number take_sequences(std::uint32_t n);
   status maybe_rotate();
-  [[gnu::cold]] status rotate_locked();
+  [[gnu::cold]] static status rotate_locked(state& st);
+  static void rotate_if_idle(state& st);
   status wait_for_flush();
   static void flush_loop_of(state& st);
   static status flush_tables(store_type& store, const tables_type& t, const comparator_type& cmp,
@@ -913,14 +927,13 @@ template <class M, class P, class I, class C>
 status engine<M, P, I, C>::maybe_rotate() {
   std::unique_lock gate(s_->gate);
   if (!s_->mem_full()) return {};  // another writer rotated
-  return rotate_locked();
+  return rotate_locked(*s_);
 }
 
 template <class M, class P, class I, class C>
-status engine<M, P, I, C>::rotate_locked() {
+status engine<M, P, I, C>::rotate_locked(state& st) {
   // The gate is held exclusively: every batch logged so far is inserted and
   // published, so the active memtable holds exactly the log up to `last`.
-  state& st = *s_;
   {
     std::unique_lock fl(st.flush_mu);
     if (st.flush_pending) {
@@ -967,7 +980,15 @@ void engine<M, P, I, C>::flush_loop_of(state& st) {
     // A pending flush is finished before stopping; after a failure the
     // memtable stays immutable (readers still see it) until close.
     const auto has_work = [&] { return st.flush_pending && st.bg_error.ok(); };
-    st.flush_wake.wait(fl, [&] { return has_work() || st.stopping; });
+    const auto woken = [&] { return has_work() || st.stopping; };
+    if (st.idle_flush_after.count() == 0) {
+      st.flush_wake.wait(fl, woken);
+    } else if (!st.flush_wake.wait_for(fl, st.idle_flush_after, woken)) {
+      fl.unlock();
+      rotate_if_idle(st);
+      fl.lock();
+      continue;
+    }
     if (!has_work()) return;
     const flush_job job = st.imm;  // set before flush_pending; stable until we clear it
     fl.unlock();
@@ -992,6 +1013,26 @@ void engine<M, P, I, C>::flush_loop_of(state& st) {
 }
 
 template <class M, class P, class I, class C>
+void engine<M, P, I, C>::rotate_if_idle(state& st) {
+  // Idle: the same sequence at two checks idle_flush_after apart, and not
+  // tried at it already (a memtable too small stays so until a write).
+  const sequence_number seen = st.visible.load();
+  const sequence_number before = std::exchange(st.idle_seen, seen);
+  if (seen != before || seen == st.idle_tried) return;
+  st.idle_tried = seen;
+  std::unique_lock gate(st.gate);
+  if (st.visible.load() != seen || !st.mem_worth_idle_flush()) return;
+  {
+    // Only this thread clears flush_pending: rotating over a pending flush
+    // would wait for itself.
+    std::lock_guard fl(st.flush_mu);
+    if (st.flush_pending || !st.bg_error.ok()) return;
+  }
+  // A failure leaves the memtable active; the next full one reports it.
+  (void)rotate_locked(st);
+}
+
+template <class M, class P, class I, class C>
 status engine<M, P, I, C>::wait_for_flush() {
   state& st = *s_;
   std::unique_lock fl(st.flush_mu);
@@ -1006,7 +1047,7 @@ status engine<M, P, I, C>::flush() {
     {
       std::unique_lock gate(s_->gate);
       if (s_->mem->entry_count() > 0)
-        if (auto s = rotate_locked(); !s.ok()) return s;
+        if (auto s = rotate_locked(*s_); !s.ok()) return s;
     }
     return wait_for_flush();
   } else if constexpr (k_checkpoints) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -23,6 +24,15 @@ struct engine_options {
   // flushes switches to a new one (an empty memtable's first arena blocks
   // are not counted). Must be > 0.
   std::size_t memtable_bytes = std::size_t{64} << 20;
+  // Over an on-disk index: once the memtable holds at least
+  // memtable_bytes / 16 and no write has come for idle_flush_ms (the engine
+  // notices within twice that), the flush thread moves it into the index as
+  // if it were full, so that reads after a burst of writes search the index
+  // alone and a crash replays less log. InnoDB's page cleaner flushes
+  // harder when the server is idle for the same reasons. 0 turns it off;
+  // concurrency::single<> never does it (it has no lock to keep its one
+  // writer out).
+  std::uint32_t idle_flush_ms = 100;
   // All file I/O goes through this file system; null means io::default_fs().
   // Tests pass an io::memory_fs or an io::fault_fs here.
   std::shared_ptr<io::file_system> fs;

@@ -176,16 +176,21 @@ class page_cache {
     s.table.insert(id, std::move(page));
   }
 
-  // Inserts the page only into unused budget: pages a commit just wrote
-  // (as RocksDB's prepopulate_block_cache for flushes) must not push out
-  // what readers use.
-  void offer(page_id id, page_ref page) {
+  // Inserts a page of `bytes` bytes only into unused budget: pages a commit
+  // just wrote (as RocksDB's prepopulate_block_cache for flushes) must not
+  // push out what readers use. make() gives the page, called only when it
+  // is taken.
+  template <class MakePage>
+  void offer(page_id id, std::size_t bytes, MakePage&& make) {
     if (shard_budget_ == 0) return;
     shard& s = shard_for(id);
     std::lock_guard g(s.mu);
-    if (s.charged + page.size() > shard_budget_ || s.table.find(id) != nullptr) return;
-    s.charged += page.size();
-    s.table.insert(id, std::move(page));
+    if (s.charged + bytes > shard_budget_ || s.table.find(id) != nullptr) return;
+    s.charged += bytes;
+    s.table.insert(id, make());
+  }
+  void offer(page_id id, page_ref page) {
+    offer(id, page.size(), [&page] { return std::move(page); });
   }
 
   void erase(page_id id) {

@@ -135,8 +135,11 @@ class pager {
   // Writes pages (each entry one page or run, keyed by its first id) to the
   // file, adjacent ones in one call. Once all are written they are offered to
   // the pool: the next reads of a freshly flushed tree hit, as LMDB's do in
-  // the OS page cache. Only ids no view reaches are written (the free list's
-  // rule), so no reader can meet them before the commit's meta page.
+  // the OS page cache. A page goes in as a copy in page memory's frames, as
+  // if it had been read (a commit builds its pages in ordinary memory, see
+  // page_memory.hpp; reads over pages left there ran 10-15% slower). Only
+  // ids no view reaches are written (the free list's rule), so no reader
+  // can meet them before the commit's meta page.
   status write_pages(const std::map<page_id, page_ref>& pages) {
     for (const auto& [id, p] : pages) cache_.erase(id);
     std::string batch;
@@ -156,7 +159,15 @@ class pager {
       next = id + p.size() / page_size_;
     }
     if (auto s = drain(); !s.ok()) return s;
-    for (const auto& [id, p] : pages) cache_.offer(id, p);
+    for (const auto& entry : pages) {
+      const page_ref& p = entry.second;
+      cache_.offer(entry.first, p.size(), [&] {
+        if (p.size() != page_size_) return p;
+        page_ref framed = new_page(page_size_);
+        std::memcpy(framed.mutable_data(), p.data(), page_size_);
+        return framed;
+      });
+    }
     return {};
   }
 
