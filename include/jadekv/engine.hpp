@@ -1019,8 +1019,11 @@ void engine<M, P, I, C>::rotate_if_idle(state& st) {
   const sequence_number seen = st.visible.load();
   const sequence_number before = std::exchange(st.idle_seen, seen);
   if (seen != before || seen == st.idle_tried) return;
+  // Never waits for the gate: a writer holding it exclusively may be
+  // waiting for this thread to finish a flush (rotate_locked's stall).
+  std::unique_lock gate(st.gate, std::try_to_lock);
+  if (!gate.owns_lock()) return;
   st.idle_tried = seen;
-  std::unique_lock gate(st.gate);
   if (st.visible.load() != seen || !st.mem_worth_idle_flush()) return;
   {
     // Only this thread clears flush_pending: rotating over a pending flush

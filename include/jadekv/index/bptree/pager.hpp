@@ -137,7 +137,7 @@ class pager {
   // the pool: the next reads of a freshly flushed tree hit, as LMDB's do in
   // the OS page cache. A page goes in as a copy in page memory's frames, as
   // if it had been read (a commit builds its pages in ordinary memory, see
-  // page_memory.hpp; reads over pages left there ran 10-15% slower). Only
+  // page_memory.hpp; reads over pages left there ran 6-13% slower). Only
   // ids no view reaches are written (the free list's rule), so no reader
   // can meet them before the commit's meta page.
   status write_pages(const std::map<page_id, page_ref>& pages) {
