@@ -1,8 +1,9 @@
 // index::bptree: flushed memtables live in one crash-safe paged B+tree file,
 // as in LotusDB over bbolt. Writes go to the WAL and the memtable (the
-// engine's job); a flush merges a sorted memtable into the tree in one
-// copy-on-write commit, so the file is always consistent at its last commit
-// and recovery is "newest valid meta page + WAL replay".
+// engine's job); a flush merges a sorted memtable into the tree in
+// copy-on-write commits (up to eight, over key ranges), so the file is
+// always consistent at its last commit and recovery is "newest valid meta
+// page + WAL replay".
 //
 //   using db_t = jadekv::engine<memtable::skiplist<>, persist::wal<>,
 //                               index::bptree<>, concurrency::striped<>>;
@@ -13,8 +14,8 @@
 // is drawn in bptree/format.hpp; the store's contract (crash safety, threads,
 // sticky errors, one version per key) in bptree/store.hpp.
 //
-// Limits: keys up to max_key_size(page_size) bytes (988 with 4 KiB pages,
-// 92 with 512-byte pages); a flush with a longer key fails with
+// Limits: keys up to max_key_size(page_size) bytes (983 with 4 KiB pages,
+// 87 with 512-byte pages); a flush with a longer key fails with
 // invalid_argument and commits nothing. Values up to 4 GiB; those too large
 // to share a page go to overflow pages.
 #pragma once

@@ -118,7 +118,7 @@ class store {
                        const std::shared_ptr<const void>& view) const;
   void add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
                    const read_options& ro, const std::shared_ptr<const void>& view) const;
-  // Never slows writers (a flush is one commit); returns a sticky error.
+  // Never slows writers (a flush has no backlog to pay off); returns a sticky error.
   ::jadekv::status throttle();
   // Commits the newest entry of every key in entries, and `last` as the
   // flushed sequence (in up to k_flush_commits commits, see above).
