@@ -283,13 +283,11 @@ class engine : detail::composition<M, P, I, C> {
     }
     // The budget counts what writes added: an empty memtable set already
     // holds its arenas' first blocks (one set per shard).
-    bool mem_full() const {
+    bool mem_full() const { return mem_holds(memtable_bytes); }
+    // Writes have added at least `bytes` to the active memtable set.
+    bool mem_holds(std::size_t bytes) const {
       const std::size_t used = mem->memory_usage();
-      return used > empty_bytes && used - empty_bytes >= memtable_bytes;
-    }
-    bool mem_worth_idle_flush() const {
-      const std::size_t used = mem->memory_usage();
-      return used > empty_bytes && used - empty_bytes >= memtable_bytes / 16;
+      return used > empty_bytes && used - empty_bytes >= bytes;
     }
 
     typename M::options memtable_options;
@@ -1014,25 +1012,29 @@ void engine<M, P, I, C>::flush_loop_of(state& st) {
 
 template <class M, class P, class I, class C>
 void engine<M, P, I, C>::rotate_if_idle(state& st) {
-  // Idle: the same sequence at two checks idle_flush_after apart, and not
-  // tried at it already (a memtable too small stays so until a write).
-  const sequence_number seen = st.visible.load();
-  const sequence_number before = std::exchange(st.idle_seen, seen);
-  if (seen != before || seen == st.idle_tried) return;
-  // Never waits for the gate: a writer holding it exclusively may be
-  // waiting for this thread to finish a flush (rotate_locked's stall).
-  std::unique_lock gate(st.gate, std::try_to_lock);
-  if (!gate.owns_lock()) return;
-  st.idle_tried = seen;
-  if (st.visible.load() != seen || !st.mem_worth_idle_flush()) return;
-  {
-    // Only this thread clears flush_pending: rotating over a pending flush
-    // would wait for itself.
-    std::lock_guard fl(st.flush_mu);
-    if (st.flush_pending || !st.bg_error.ok()) return;
+  if constexpr (k_thread_safe) {  // single<> has no gate to keep its writer out
+    // Idle: the same sequence at two checks idle_flush_after apart, and not
+    // tried at it already (a memtable too small stays so until a write).
+    const sequence_number seen = st.visible.load();
+    const sequence_number before = std::exchange(st.idle_seen, seen);
+    if (seen != before || seen == st.idle_tried) return;
+    // Never waits for the gate: a writer holding it exclusively may be
+    // waiting for this thread to finish a flush (rotate_locked's stall).
+    std::unique_lock gate(st.gate, std::try_to_lock);
+    if (!gate.owns_lock()) return;
+    st.idle_tried = seen;
+    if (st.visible.load() != seen || !st.mem_holds(st.memtable_bytes / 16)) return;
+    {
+      // Only this thread clears flush_pending: rotating over a pending flush
+      // would wait for itself.
+      std::lock_guard fl(st.flush_mu);
+      if (st.flush_pending || !st.bg_error.ok()) return;
+    }
+    // A failure leaves the memtable active; the next full one reports it.
+    (void)rotate_locked(st);
+  } else {
+    (void)st;
   }
-  // A failure leaves the memtable active; the next full one reports it.
-  (void)rotate_locked(st);
 }
 
 template <class M, class P, class I, class C>

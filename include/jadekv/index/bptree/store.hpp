@@ -403,9 +403,14 @@ template <comparator Cmp>
                                    sequence_number) {
   std::lock_guard w(writer_mu_);
   if (auto s = writable(); !s.ok()) return s;
-  // Not held past here: it would keep the pages each commit frees from the next.
-  const sequence_number before = current()->m.flushed;
-  const std::size_t page_size = current()->file->page_size();
+  sequence_number before = 0;
+  std::size_t page_size = 0;
+  {
+    // Not held past here: it would keep the pages each commit frees from the next.
+    const auto cur = current();
+    before = cur->m.flushed;
+    page_size = cur->file->page_size();
+  }
   const std::size_t max_key = max_key_size(page_size);
 
   // The newest entry of each key, as views into the memtables.
