@@ -338,8 +338,14 @@ class engine : detail::composition<M, P, I, C> {
   friend class transaction<engine>;
 
   const comparator_type& comparator() const noexcept { return s_->cmp; }
-  status apply(write_batch& b, const write_options& wo);
-  status apply_locked(write_batch& b, const write_options& wo, bool& full);
+  // A put or erase that apply_one encoded into a batch: the memtable takes it
+  // from here rather than decoding the batch again.
+  struct one_write {
+    value_kind kind;
+    std::string_view key, value;
+  };
+  status apply(write_batch& b, const write_options& wo, const one_write* one = nullptr);
+  status apply_locked(write_batch& b, const write_options& wo, bool& full, const one_write* one = nullptr);
   status after_write(bool full);
   status get_at(const detail::snapshot_state& snap, std::string_view key, std::string& out,
                 const read_options& ro) const;
@@ -531,7 +537,8 @@ status engine<M, P, I, C>::apply_one(value_kind kind, std::string_view key, std:
     b.clear();
     if (kind == value_kind::put) b.put(key, value);
     else b.erase(key);
-    return apply(b, wo);
+    const one_write one{kind, key, value};
+    return apply(b, wo, &one);
   } else {
     (void)wo;
     const sequence_number seq = take_sequences(1);
@@ -544,7 +551,7 @@ status engine<M, P, I, C>::apply_one(value_kind kind, std::string_view key, std:
 }
 
 template <class M, class P, class I, class C>
-status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo) {
+status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo, const one_write* one) {
   if (b.count() == 0) return {};
   if constexpr (k_durable) {
     if (auto s = s_->store->throttle(); !s.ok()) return s;
@@ -552,13 +559,14 @@ status engine<M, P, I, C>::apply(write_batch& b, const write_options& wo) {
   bool full = false;
   {
     std::shared_lock gate(s_->gate);
-    if (auto s = apply_locked(b, wo, full); !s.ok()) return s;
+    if (auto s = apply_locked(b, wo, full, one); !s.ok()) return s;
   }
   return after_write(full);
 }
 
 template <class M, class P, class I, class C>
-status engine<M, P, I, C>::apply_locked(write_batch& b, const write_options& wo, bool& full) {
+status engine<M, P, I, C>::apply_locked(write_batch& b, const write_options& wo, bool& full,
+                                        const one_write* one) {
   // The gate is held (shared by writers, exclusively by a committing transaction).
   const std::uint32_t n = b.count();
   if constexpr (k_logs) {
@@ -571,16 +579,21 @@ status engine<M, P, I, C>::apply_locked(write_batch& b, const write_options& wo,
   sequence_number seq = first;
   std::uint64_t puts = 0, bytes = 0;
   tables_type& mem = *s_->mem;  // stable: rotation and collection take the gate exclusively
-  auto s = b.for_each([&](value_kind kind, std::string_view key, std::string_view value) {
+  auto insert = [&](value_kind kind, std::string_view key, std::string_view value) {
     mem.insert(seq++, kind, key, value);
     puts += kind == value_kind::put ? 1 : 0;
     bytes += key.size() + value.size();
-  });
-  // b was built by write_batch's own encoder or checked by its decoder.
-  if (!s.ok()) detail::contract_violation("engine::write: a write_batch failed to decode");
+  };
+  if (one != nullptr) {
+    insert(one->kind, one->key, one->value);
+  } else {
+    // b was built by write_batch's own encoder or checked by its decoder.
+    if (!b.for_each(insert).ok()) detail::contract_violation("engine::write: a write_batch failed to decode");
+  }
   s_->visible.template publish<k_thread_safe>(first, first + n - 1);
-  s_->puts.add(puts);
-  s_->erases.add(n - puts);
+  // Only the counters that change: each add is a locked instruction.
+  if (puts != 0) s_->puts.add(puts);
+  if (puts != n) s_->erases.add(n - puts);
   s_->user_bytes.add(bytes);
   if constexpr (k_durable) full = s_->mem_full();  // mem is stable only under the gate
   else if constexpr (k_collects) full = s_->mem->memory_usage() >= s_->collect_at + s_->empty_bytes;

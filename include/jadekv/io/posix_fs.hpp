@@ -244,6 +244,9 @@ inline result<std::span<char>> posix_file::map_for_append(std::uint64_t offset, 
   void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(offset));
   if (p == MAP_FAILED) return errno_status("map", path_, errno);
   append_map_ = {static_cast<char*>(p), n};
+#ifdef MADV_POPULATE_WRITE
+  (void)::madvise(p, n, MADV_POPULATE_WRITE);
+#endif
   return append_map_;
 }
 

@@ -50,6 +50,15 @@
 // each step prefetches the nodes the walk may compare next, right and one
 // level down, so that their misses overlap this level's compares.
 //
+// Appends: tail_[i] is the node an insert last linked at the end of level
+// i (the head at first). An insert whose key sorts after tail_[0]'s, where
+// every tail_[i] still ends its level, has its splice without a search:
+// keys that arrive in order (a sequential load, a log replay) cost one
+// compare instead of a walk down from the head. A stale tail only sends
+// the insert to the search; a tail that ends its level is rightmost there
+// (nodes are never removed) and sorts before the new key (tail_[0], the
+// largest, does).
+//
 // Memory: heights are drawn with P(h >= k) = 4^-(k-1), so the tower averages
 // 4/3 pointers (10.7 bytes). Beyond its key and value an entry costs its
 // tower, the key's length byte and 8-byte tag, the 7-byte reference and the
@@ -176,12 +185,16 @@ class skiplist {
   node* find_last() const;
   // From `before` (< target) along `level`: before < target <= after.
   void find_at_level(const probe& target, int level, node*& before, node*& after) const;
+  // Fills prev[i] = tail_[i], next[i] = null for every level i < top when
+  // target sorts after every node (see Appends above); false otherwise.
+  bool tail_splice(const probe& target, int top, node** prev, node** next) const;
 
   [[no_unique_address]] Cmp cmp_;
   concurrent_arena arenas_[k_height_classes];  // heights 1, 2, 3, 4+
   concurrent_arena values_;
   node* head_;
   std::atomic<int> max_height_{1};
+  std::atomic<node*> tail_[MaxHeight];  // see Appends above
   jadekv::detail::striped_counter count_;
 };
 
@@ -235,7 +248,9 @@ skiplist<Cmp, MaxHeight>::skiplist(const options& opt, const Cmp& cmp)
               concurrent_arena(class_block_size(opt.arena_block_size, 3), opt.arena_shards, opt.recycler)},
       values_(opt.arena_block_size, opt.arena_shards, opt.recycler, opt.arena_block_size),
       head_(new_node(MaxHeight, {}, 0, {})),  // the head's entry is never read
-      count_(arenas_[0].shard_count()) {}
+      count_(arenas_[0].shard_count()) {
+  for (std::atomic<node*>& t : tail_) t.store(head_, std::memory_order_relaxed);
+}
 
 template <comparator Cmp, int MaxHeight>
 int skiplist<Cmp, MaxHeight>::random_height() noexcept {
@@ -301,7 +316,7 @@ void skiplist<Cmp, MaxHeight>::insert(sequence_number seq, value_kind kind, std:
   const probe target(cmp_, key, tag);
   node* prev[MaxHeight];
   node* next[MaxHeight];
-  search<true>(target, top, prev, next);
+  if (!tail_splice(target, top, prev, next)) search<true>(target, top, prev, next);
 
   for (int level = 0; level < height; ++level) {
     for (;;) {
@@ -316,14 +331,35 @@ void skiplist<Cmp, MaxHeight>::insert(sequence_number seq, value_kind kind, std:
       // that acquires this link. relaxed on failure: find_at_level reloads
       // the links it follows with acquire.
       if (next_link(prev[level], level)
-              .compare_exchange_strong(next[level], n, std::memory_order_release, std::memory_order_relaxed))
+              .compare_exchange_strong(next[level], n, std::memory_order_release, std::memory_order_relaxed)) {
+        // release: a tail_splice that loads n reads its entry.
+        if (next[level] == nullptr) tail_[level].store(n, std::memory_order_release);
         break;
+      }
       // Another node went in between at this level: walk on from prev[level],
       // which still sorts before n.
       find_at_level(target, level, prev[level], next[level]);
     }
   }
   count_.add(1);
+}
+
+template <comparator Cmp, int MaxHeight>
+bool skiplist<Cmp, MaxHeight>::tail_splice(const probe& target, int top, node** prev, node** next) const {
+  // acquire, here and below: pairs with the release stores to tail_ and
+  // the links, so the entry and tower read are complete.
+  node* last = tail_[0].load(std::memory_order_acquire);
+  if (last != head_ && !target.entry_before(entry(last))) return false;
+  for (int level = 0; level < top; ++level) {
+    node* t = level == 0 ? last : tail_[level].load(std::memory_order_acquire);
+    if (next_link(t, level).load(std::memory_order_acquire) != nullptr) return false;
+    prev[level] = t;
+    next[level] = nullptr;
+  }
+  // A tail read above is linked at level 0 before it was published as a
+  // tail, so it sorts before target unless a node went in after `last`
+  // meanwhile: then last's level-0 link is no longer null.
+  return next_link(last, 0).load(std::memory_order_acquire) == nullptr;
 }
 
 template <comparator Cmp, int MaxHeight>

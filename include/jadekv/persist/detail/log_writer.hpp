@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -66,10 +67,29 @@ inline std::string encode_segment_header(std::uint64_t segment, std::uint32_t bl
   return h;
 }
 
-// Appends to `out` the fragments of one record placed at file offset
-// `offset`; returns the file offset just past them.
+// The file offset just past the fragments of a record of `n` payload bytes
+// placed at file offset `offset`.
+// REQUIRES: n > 0; valid_block_size(block_size); offset >= the header size.
+inline std::uint64_t framed_end(std::uint64_t offset, std::uint32_t block_size, std::size_t n) noexcept {
+  namespace f = log_format;
+  while (n > 0) {
+    std::size_t room = block_size - static_cast<std::size_t>(offset % block_size);
+    if (room < f::k_min_fragment_room) {
+      offset += room;
+      room = block_size;
+    }
+    const std::size_t part = std::min(room - f::k_fragment_header_size, n);
+    offset += f::k_fragment_header_size + part;
+    n -= part;
+  }
+  return offset;
+}
+
+// Writes the fragments of one record placed at file offset `offset` to dst,
+// which has room for framed_end(offset, block_size, payload.size()) - offset
+// bytes; returns that end.
 // REQUIRES: payload not empty; valid_block_size(block_size); offset >= the header size.
-inline std::uint64_t frame_record(std::string& out, std::uint64_t offset, std::uint32_t block_size, std::uint32_t seed,
+inline std::uint64_t frame_record(char* dst, std::uint64_t offset, std::uint32_t block_size, std::uint32_t seed,
                                   std::string_view payload) {
   namespace f = log_format;
   if (payload.empty()) ::jadekv::detail::contract_violation("frame_record: empty record");
@@ -77,7 +97,8 @@ inline std::uint64_t frame_record(std::string& out, std::uint64_t offset, std::u
   while (!payload.empty()) {
     std::size_t room = block_size - static_cast<std::size_t>(offset % block_size);
     if (room < f::k_min_fragment_room) {  // the trailer
-      out.append(room, '\0');
+      std::memset(dst, 0, room);
+      dst += room;
       offset += room;
       room = block_size;
     }
@@ -85,17 +106,27 @@ inline std::uint64_t frame_record(std::string& out, std::uint64_t offset, std::u
     const bool last = n == payload.size();
     const auto type = first ? (last ? f::fragment_type::full : f::fragment_type::first)
                             : (last ? f::fragment_type::last : f::fragment_type::middle);
-    const std::size_t at = out.size();
-    out.resize(at + f::k_fragment_header_size);
-    encode_fixed16(out.data() + at + f::k_length_offset, static_cast<std::uint16_t>(n));
-    out[at + f::k_type_offset] = static_cast<char>(type);
-    out.append(payload.data(), n);
-    encode_fixed32(out.data() + at + f::k_crc_offset, fragment_crc(seed, out.data() + at + f::k_length_offset, n));
+    encode_fixed16(dst + f::k_length_offset, static_cast<std::uint16_t>(n));
+    dst[f::k_type_offset] = static_cast<char>(type);
+    std::memcpy(dst + f::k_fragment_header_size, payload.data(), n);
+    encode_fixed32(dst + f::k_crc_offset, fragment_crc(seed, dst + f::k_length_offset, n));
+    dst += f::k_fragment_header_size + n;
     offset += f::k_fragment_header_size + n;
     payload.remove_prefix(n);
     first = false;
   }
   return offset;
+}
+
+// Appends to `out` the fragments of one record placed at file offset
+// `offset`; returns the file offset just past them.
+// REQUIRES: as above.
+inline std::uint64_t frame_record(std::string& out, std::uint64_t offset, std::uint32_t block_size, std::uint32_t seed,
+                                  std::string_view payload) {
+  if (payload.empty()) ::jadekv::detail::contract_violation("frame_record: empty record");
+  const std::size_t at = out.size();
+  out.resize(at + static_cast<std::size_t>(framed_end(offset, block_size, payload.size()) - offset));
+  return frame_record(out.data() + at, offset, block_size, seed, payload);
 }
 
 }  // namespace jadekv::inline v0::persist::detail

@@ -13,6 +13,11 @@
 //     popping itself and notifying the next front, both under mu_. So the
 //     mutex orders every owner's use of the tail before the next owner's,
 //     which is all the tail needs.
+//   - A writer that finds the queue empty, asks for no sync and has a mapped
+//     tail (below) does not queue: it owns the tail while it holds mu_ and
+//     copies its record in under it (an uncontended put takes one lock pair
+//     and no condition variable). Anyone arriving meanwhile waits for mu_,
+//     then queues as usual.
 //   - A leader (a writer with a batch) takes the writers queued behind it into
 //     its group, up to max_group_bytes and never past an exclusive operation
 //     (rotate, close: a queue entry with no batch), writes the whole group
@@ -191,9 +196,19 @@ class wal_core {
     if (s.ok()) count_sync(true);
     return s;
   }
-  // REQUIRES: tail ownership. Writes bytes at offset_: through the mapped
-  // tail while there is one, else with write_at.
-  status write_tail(std::string_view bytes);
+  // REQUIRES: tail ownership; mu_ held. Logs b alone (see the top of the file).
+  status append_alone(write_batch& b);
+  // REQUIRES: tail ownership; the batches' sequences set; end = where their
+  // records end when framed from offset_. Frames them straight into the
+  // mapped tail while there is one, else into buf_ for one write_at.
+  // for_each(f) calls f(const write_batch&) for each batch in log order.
+  template <class ForEach>
+  status write_records(const ForEach& for_each, std::uint64_t end);
+  // REQUIRES: tail ownership. Where the n bytes from offset_ go in the mapped
+  // tail (mapping more of it when needed), or nullptr when it is not mapped.
+  char* tail_room(std::uint64_t n);
+  // REQUIRES: mu_ held. Makes s (the tail's write failure) sticky; returns error_.
+  status refuse_after_locked(const status& s);
   // REQUIRES: tail ownership. Cuts off the space reserved past file_'s
   // records (not durably: zeros to the end are a clean end anyway).
   [[gnu::cold]] status cut_back_tail();
@@ -384,11 +399,13 @@ inline status wal_core::start_segment(std::uint64_t number, sequence_number firs
 }
 
 inline status wal_core::append(write_batch& b, bool sync) {
-  writer w;
-  w.batch = &b;
-  w.sync = sync || cfg_.sync_every_write;
+  sync = sync || cfg_.sync_every_write;
   std::unique_lock l(mu_);
   if (auto s = refuse_locked(); !s.ok()) return s;
+  if (!sync && map_tail_ && queue_.empty()) return append_alone(b);
+  writer w;
+  w.batch = &b;
+  w.sync = sync;
   queue_.push_back(&w);
   if (gathering_) queue_.front()->cv.notify_one();  // the leader counts arrivals
   while (!w.done && queue_.front() != &w) w.cv.wait(l);
@@ -421,7 +438,7 @@ inline status wal_core::append(write_batch& b, bool sync) {
   // Owner of the tail from here until the pops below.
   status s;
   sequence_number seq = last_sequence_.load(std::memory_order_relaxed);
-  buf_.clear();
+  const std::uint64_t begin = offset_;
   std::uint64_t end = offset_;
   for (writer* x : group_) {
     if (x->batch->count() > k_max_sequence - seq) {
@@ -430,12 +447,16 @@ inline status wal_core::append(write_batch& b, bool sync) {
     }
     x->batch->set_sequence(seq + 1);
     seq += x->batch->count();
-    end = frame_record(buf_, end, cfg_.block_size, seed_, x->batch->data());
+    end = framed_end(end, cfg_.block_size, x->batch->data().size());
   }
   bool wrote = false, synced = false;
   std::chrono::nanoseconds sync_took{0};
   if (s.ok()) {
-    s = write_tail(buf_);
+    s = write_records(
+        [this](auto&& f) {
+          for (writer* x : group_) f(*x->batch);
+        },
+        end);
     wrote = s.ok();
   }
   if (s.ok()) {
@@ -455,18 +476,14 @@ inline status wal_core::append(write_batch& b, bool sync) {
   ++stats_.groups;
   stats_.records += group_.size();
   stats_.max_group = std::max<std::uint64_t>(stats_.max_group, group_.size());
-  if (wrote) stats_.bytes_written += buf_.size();
+  if (wrote) stats_.bytes_written += end - begin;
   if (synced) {
     ++stats_.syncs;
     active_hint_ = queue_.size();  // this group and the writers that queued meanwhile
     sync_time_ = sync_time_.count() == 0 ? sync_took : (sync_time_ * 7 + sync_took) / 8;
   }
   for (writer* x : group_) stats_.synced_records += x->sync ? 1 : 0;
-  if (!s.ok() && error_.ok()) {
-    error_ = s.with_context(jadekv::detail::concat(
-        {"wal: writes refused until reopened after segment ", segment_file_name(segment_), " failed"}));
-  }
-  const status out = s.ok() ? s : error_;
+  const status out = s.ok() ? s : refuse_after_locked(s);
   for (writer* x : group_) {
     queue_.pop_front();
     if (x == &w) continue;
@@ -478,14 +495,49 @@ inline status wal_core::append(write_batch& b, bool sync) {
   return out;
 }
 
-inline status wal_core::write_tail(std::string_view bytes) {
+inline status wal_core::append_alone(write_batch& b) {
+  const sequence_number seq = last_sequence_.load(std::memory_order_relaxed);
+  if (b.count() > k_max_sequence - seq) return refuse_after_locked(status::invalid_argument("wal: sequence numbers exhausted"));
+  b.set_sequence(seq + 1);
+  const std::uint64_t end = framed_end(offset_, cfg_.block_size, b.data().size());
+  if (auto s = write_records([&b](auto&& f) { f(b); }, end); !s.ok()) return refuse_after_locked(s);
+  ++stats_.groups;
+  ++stats_.records;
+  stats_.max_group = std::max<std::uint64_t>(stats_.max_group, 1);
+  stats_.bytes_written += end - offset_;
+  offset_ = end;
+  last_sequence_.store(seq + b.count(), std::memory_order_release);
+  return {};
+}
+
+inline status wal_core::refuse_after_locked(const status& s) {
+  if (error_.ok()) {
+    error_ = s.with_context(jadekv::detail::concat(
+        {"wal: writes refused until reopened after segment ", segment_file_name(segment_), " failed"}));
+  }
+  return error_;
+}
+
+template <class ForEach>
+status wal_core::write_records(const ForEach& for_each, std::uint64_t end) {
+  std::uint64_t at = offset_;
+  if (char* dst = tail_room(end - offset_)) {
+    for_each([&](const write_batch& b) { at = frame_record(dst + (at - offset_), at, cfg_.block_size, seed_, b.data()); });
+    return {};
+  }
+  buf_.clear();
+  for_each([&](const write_batch& b) { at = frame_record(buf_, at, cfg_.block_size, seed_, b.data()); });
+  return file_->write_at(offset_, buf_);
+}
+
+inline char* wal_core::tail_room(std::uint64_t n) {
   constexpr std::uint64_t a = io::k_map_alignment;
-  if (map_tail_ && offset_ + bytes.size() > window_start_ + window_.size()) {
+  if (map_tail_ && offset_ + n > window_start_ + window_.size()) {
     // Reserves ahead about what the segment holds, 64 KiB to k_tail_window:
     // a small log stays small, a large one remaps rarely.
     const std::uint64_t ahead = std::clamp<std::uint64_t>(offset_, a, k_tail_window);
     const std::uint64_t start = offset_ / a * a;
-    const std::uint64_t len = (offset_ + bytes.size() + ahead - start + a - 1) / a * a;
+    const std::uint64_t len = (offset_ + n + ahead - start + a - 1) / a * a;
     reserved_to_ = std::max(reserved_to_, start + len);
     auto m = file_->map_for_append(start, static_cast<std::size_t>(len));
     if (m && !m->empty()) {
@@ -498,11 +550,7 @@ inline status wal_core::write_tail(std::string_view bytes) {
       window_ = {};
     }
   }
-  if (map_tail_) {
-    std::memcpy(window_.data() + (offset_ - window_start_), bytes.data(), bytes.size());
-    return {};
-  }
-  return file_->write_at(offset_, bytes);
+  return map_tail_ ? window_.data() + (offset_ - window_start_) : nullptr;
 }
 
 inline status wal_core::cut_back_tail() {
