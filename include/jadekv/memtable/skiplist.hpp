@@ -139,8 +139,16 @@ class skiplist {
 
   std::size_t entry_count() const noexcept { return count_.load(); }
 
+  // Whether every level runs in strictly increasing internal-key order
+  // (invariant 1), walking each level once. For tests. REQUIRES: no insert
+  // running.
+  bool check_order() const;
+
  private:
   static link& next_link(node* n, int level) noexcept { return reinterpret_cast<link*>(n)[-1 - level]; }
+  static const link& next_link(const node* n, int level) noexcept {
+    return reinterpret_cast<const link*>(n)[-1 - level];
+  }
   static const char* entry(const node* n) noexcept { return reinterpret_cast<const char*>(n); }
   static char* entry(node* n) noexcept { return reinterpret_cast<char*>(n); }
   static int random_height() noexcept;
@@ -342,6 +350,19 @@ void skiplist<Cmp, MaxHeight>::insert(sequence_number seq, value_kind kind, std:
     }
   }
   count_.add(1);
+}
+
+template <comparator Cmp, int MaxHeight>
+bool skiplist<Cmp, MaxHeight>::check_order() const {
+  for (int level = 0; level < MaxHeight; ++level) {
+    const node* a = next_link(head_, level).load(std::memory_order_acquire);
+    for (const node* b = a ? next_link(a, level).load(std::memory_order_acquire) : nullptr; b != nullptr;
+         a = b, b = next_link(b, level).load(std::memory_order_acquire)) {
+      const detail::entry_key k = detail::decode_key(entry(b));
+      if (detail::compare_entry(cmp_, entry(a), k.user_key, k.tag) >= 0) return false;
+    }
+  }
+  return true;
 }
 
 template <comparator Cmp, int MaxHeight>
