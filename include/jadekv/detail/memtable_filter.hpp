@@ -52,19 +52,12 @@ class memtable_filter {
     if (empty_.load(std::memory_order_relaxed)) empty_.store(false, std::memory_order_relaxed);
     const std::uint64_t h = key_hash(key);
     std::atomic<std::uint64_t>* words = line_of(h).words;
-    // One locked or per word that gains a bit, not one per probe: each
-    // locked instruction waits for the writer's pending stores (the entry's).
-    std::uint64_t masks[k_line_words] = {};
     std::uint32_t g = static_cast<std::uint32_t>(h);
     for (int i = 0; i < k_probes; ++i) {
       g *= 0x9e3779b9u;
       const std::uint32_t b = g >> 23;
-      masks[b >> 6] |= std::uint64_t{1} << (b & 63);
-    }
-    for (std::size_t w = 0; w < k_line_words; ++w) {
       // relaxed: ordered for readers by the publication of the entry (above).
-      if ((words[w].load(std::memory_order_relaxed) & masks[w]) != masks[w])
-        words[w].fetch_or(masks[w], std::memory_order_relaxed);
+      words[b >> 6].fetch_or(std::uint64_t{1} << (b & 63), std::memory_order_relaxed);
     }
   }
 

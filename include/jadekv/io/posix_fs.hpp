@@ -245,6 +245,9 @@ inline result<std::span<char>> posix_file::map_for_append(std::uint64_t offset, 
   if (p == MAP_FAILED) return errno_status("map", path_, errno);
   append_map_ = {static_cast<char*>(p), n};
 #ifdef MADV_POPULATE_WRITE
+  // The window's pages faulted in writable now, in one call, instead of one
+  // fault per page in the appender's copies. Only a hint: where the kernel
+  // lacks it (Linux < 5.14) the copies fault as before.
   (void)::madvise(p, n, MADV_POPULATE_WRITE);
 #endif
   return append_map_;
