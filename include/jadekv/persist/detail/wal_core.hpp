@@ -402,7 +402,9 @@ inline status wal_core::append(write_batch& b, bool sync) {
   sync = sync || cfg_.sync_every_write;
   std::unique_lock l(mu_);
   if (auto s = refuse_locked(); !s.ok()) return s;
-  if (!sync && map_tail_ && queue_.empty()) return append_alone(b);
+  // The queue first: map_tail_ belongs to the tail owner, and with an empty
+  // queue there is none (the last one popped itself under mu_).
+  if (queue_.empty() && !sync && map_tail_) return append_alone(b);
   writer w;
   w.batch = &b;
   w.sync = sync;
