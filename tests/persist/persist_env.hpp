@@ -1,14 +1,19 @@
 // Helpers shared by the persist tests: a std::map model that recovered
 // batches are applied to, a deterministic workload, raw file access, and a
-// file system whose syncs are slow (to make group commit observable).
+// file system whose syncs are slow (to make group commit observable), and
+// one whose files stop mapping for appends.
 #pragma once
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -18,6 +23,7 @@
 #include <jadekv/io/fault_fs.hpp>
 #include <jadekv/io/file_system.hpp>
 #include <jadekv/io/memory_fs.hpp>
+#include <jadekv/io/posix_fs.hpp>
 #include <jadekv/persist/recovery.hpp>
 
 namespace persist_test {
@@ -100,16 +106,32 @@ inline bool has_note(const persist::recovery_report& r, std::string_view text) {
   return false;
 }
 
-// A file system whose sync and datasync take `delay` (after the real one).
-class slow_sync_fs final : public io::file_system {
+// A file system and a file that pass every call on to the ones they wrap;
+// the test doubles below override what they change.
+class forwarding_file : public io::file {
  public:
-  slow_sync_fs(std::shared_ptr<io::file_system> inner, std::chrono::microseconds delay)
-      : inner_(std::move(inner)), delay_(delay) {}
+  explicit forwarding_file(std::unique_ptr<io::file> f) : f_(std::move(f)) {}
+  kv::result<std::string_view> read_at(std::uint64_t o, std::size_t n, char* s) override { return f_->read_at(o, n, s); }
+  kv::status append(std::string_view d) override { return f_->append(d); }
+  kv::status write_at(std::uint64_t o, std::string_view d) override { return f_->write_at(o, d); }
+  kv::status sync() override { return f_->sync(); }
+  kv::status datasync() override { return f_->datasync(); }
+  kv::result<std::uint64_t> size() override { return f_->size(); }
+  kv::status truncate(std::uint64_t n) override { return f_->truncate(n); }
+  kv::status close() override { return f_->close(); }
+  const std::filesystem::path& path() const noexcept override { return f_->path(); }
+  std::string_view map(std::uint64_t n) override { return f_->map(n); }
+  kv::result<std::span<char>> map_for_append(std::uint64_t o, std::size_t n) override { return f_->map_for_append(o, n); }
 
+ protected:
+  std::unique_ptr<io::file> f_;
+};
+
+class forwarding_fs : public io::file_system {
+ public:
+  explicit forwarding_fs(std::shared_ptr<io::file_system> inner) : inner_(std::move(inner)) {}
   kv::result<std::unique_ptr<io::file>> open(const std::filesystem::path& p, io::open_mode m) override {
-    auto f = inner_->open(p, m);
-    if (!f) return f.status();
-    return std::unique_ptr<io::file>(std::make_unique<slow_file>(std::move(*f), delay_));
+    return inner_->open(p, m);
   }
   kv::status rename(const std::filesystem::path& a, const std::filesystem::path& b) override { return inner_->rename(a, b); }
   kv::status remove(const std::filesystem::path& p) override { return inner_->remove(p); }
@@ -121,31 +143,69 @@ class slow_sync_fs final : public io::file_system {
   kv::status truncate(const std::filesystem::path& p, std::uint64_t n) override { return inner_->truncate(p, n); }
   kv::result<std::unique_ptr<io::file_lock>> lock(const std::filesystem::path& p) override { return inner_->lock(p); }
 
+ protected:
+  std::shared_ptr<io::file_system> inner_;
+};
+
+// A file system whose sync and datasync take `delay` (after the real one).
+class slow_sync_fs final : public forwarding_fs {
+ public:
+  slow_sync_fs(std::shared_ptr<io::file_system> inner, std::chrono::microseconds delay)
+      : forwarding_fs(std::move(inner)), delay_(delay) {}
+
+  kv::result<std::unique_ptr<io::file>> open(const std::filesystem::path& p, io::open_mode m) override {
+    auto f = inner_->open(p, m);
+    if (!f) return f.status();
+    return std::unique_ptr<io::file>(std::make_unique<slow_file>(std::move(*f), delay_));
+  }
+
  private:
-  class slow_file final : public io::file {
+  class slow_file final : public forwarding_file {
    public:
-    slow_file(std::unique_ptr<io::file> f, std::chrono::microseconds d) : f_(std::move(f)), d_(d) {}
-    kv::result<std::string_view> read_at(std::uint64_t o, std::size_t n, char* s) override { return f_->read_at(o, n, s); }
-    kv::status append(std::string_view d) override { return f_->append(d); }
-    kv::status write_at(std::uint64_t o, std::string_view d) override { return f_->write_at(o, d); }
+    slow_file(std::unique_ptr<io::file> f, std::chrono::microseconds d) : forwarding_file(std::move(f)), d_(d) {}
     kv::status sync() override { return slow(f_->sync()); }
     kv::status datasync() override { return slow(f_->datasync()); }
-    kv::result<std::uint64_t> size() override { return f_->size(); }
-    kv::status truncate(std::uint64_t n) override { return f_->truncate(n); }
-    kv::status close() override { return f_->close(); }
-    const std::filesystem::path& path() const noexcept override { return f_->path(); }
 
    private:
     kv::status slow(kv::status s) {
       std::this_thread::sleep_for(d_);
       return s;
     }
-    std::unique_ptr<io::file> f_;
     std::chrono::microseconds d_;
   };
 
-  std::shared_ptr<io::file_system> inner_;
   std::chrono::microseconds delay_;
+};
+
+// posix_fs whose files map for appending only the first `maps` times (over
+// all files); after that map_for_append returns an empty span, as on a file
+// system that does not map, and a writer goes on with write().
+class maps_run_out_fs final : public forwarding_fs {
+ public:
+  explicit maps_run_out_fs(int maps) : forwarding_fs(io::default_fs()), left_(std::make_shared<std::atomic<int>>(maps)) {}
+
+  kv::result<std::unique_ptr<io::file>> open(const std::filesystem::path& p, io::open_mode m) override {
+    auto f = inner_->open(p, m);
+    if (!f) return f.status();
+    return std::unique_ptr<io::file>(std::make_unique<counted_file>(std::move(*f), left_));
+  }
+  int maps_left() const { return left_->load(); }
+
+ private:
+  class counted_file final : public forwarding_file {
+   public:
+    counted_file(std::unique_ptr<io::file> f, std::shared_ptr<std::atomic<int>> left)
+        : forwarding_file(std::move(f)), left_(std::move(left)) {}
+    kv::result<std::span<char>> map_for_append(std::uint64_t offset, std::size_t n) override {
+      if (left_->fetch_sub(1) <= 0) return std::span<char>{};
+      return f_->map_for_append(offset, n);
+    }
+
+   private:
+    std::shared_ptr<std::atomic<int>> left_;
+  };
+
+  std::shared_ptr<std::atomic<int>> left_;
 };
 
 }  // namespace persist_test

@@ -23,6 +23,7 @@
 #include <jadekv/persist/wal.hpp>
 
 #include "../io/fs_env.hpp"
+#include "persist_env.hpp"
 
 namespace {
 
@@ -31,6 +32,7 @@ namespace io = jadekv::io;
 namespace persist = jadekv::persist;
 using jadekv_test::fs_env;
 using jadekv_test::in_child;
+using persist_test::maps_run_out_fs;
 
 kv::write_batch batch(int i) {
   kv::write_batch b;
@@ -115,56 +117,6 @@ TEST_CASE("wal over posix_fs: a process gone without close leaves a zero tail th
     if (size != left[0]) CHECK(size < persist::detail::k_tail_window);
   }
 }
-
-// posix_fs whose files map for appending only the first `maps` times (over
-// all files); after that map_for_append returns an empty span, as on a file
-// system that does not map, and the WAL goes on with write().
-class maps_run_out_fs final : public io::file_system {
- public:
-  explicit maps_run_out_fs(int maps) : left_(std::make_shared<std::atomic<int>>(maps)) {}
-
-  kv::result<std::unique_ptr<io::file>> open(const std::filesystem::path& p, io::open_mode m) override {
-    auto f = inner_->open(p, m);
-    if (!f) return f.status();
-    return std::unique_ptr<io::file>(std::make_unique<counted_file>(std::move(*f), left_));
-  }
-  kv::status rename(const std::filesystem::path& a, const std::filesystem::path& b) override { return inner_->rename(a, b); }
-  kv::status remove(const std::filesystem::path& p) override { return inner_->remove(p); }
-  kv::result<std::vector<std::string>> list(const std::filesystem::path& d) override { return inner_->list(d); }
-  kv::status mkdir(const std::filesystem::path& p) override { return inner_->mkdir(p); }
-  kv::status sync_dir(const std::filesystem::path& d) override { return inner_->sync_dir(d); }
-  kv::result<std::uint64_t> file_size(const std::filesystem::path& p) override { return inner_->file_size(p); }
-  kv::result<bool> exists(const std::filesystem::path& p) override { return inner_->exists(p); }
-  kv::status truncate(const std::filesystem::path& p, std::uint64_t n) override { return inner_->truncate(p, n); }
-  kv::result<std::unique_ptr<io::file_lock>> lock(const std::filesystem::path& p) override { return inner_->lock(p); }
-  int maps_left() const { return left_->load(); }
-
- private:
-  class counted_file final : public io::file {
-   public:
-    counted_file(std::unique_ptr<io::file> f, std::shared_ptr<std::atomic<int>> left) : f_(std::move(f)), left_(std::move(left)) {}
-    kv::result<std::string_view> read_at(std::uint64_t o, std::size_t n, char* s) override { return f_->read_at(o, n, s); }
-    kv::status append(std::string_view d) override { return f_->append(d); }
-    kv::status write_at(std::uint64_t o, std::string_view d) override { return f_->write_at(o, d); }
-    kv::status sync() override { return f_->sync(); }
-    kv::status datasync() override { return f_->datasync(); }
-    kv::result<std::uint64_t> size() override { return f_->size(); }
-    kv::status truncate(std::uint64_t n) override { return f_->truncate(n); }
-    kv::status close() override { return f_->close(); }
-    const std::filesystem::path& path() const noexcept override { return f_->path(); }
-    kv::result<std::span<char>> map_for_append(std::uint64_t offset, std::size_t n) override {
-      if (left_->fetch_sub(1) <= 0) return std::span<char>{};
-      return f_->map_for_append(offset, n);
-    }
-
-   private:
-    std::unique_ptr<io::file> f_;
-    std::shared_ptr<std::atomic<int>> left_;
-  };
-
-  std::shared_ptr<io::file_system> inner_ = io::default_fs();
-  std::shared_ptr<std::atomic<int>> left_;
-};
 
 TEST_CASE("wal over posix_fs: appends alone, in groups and after the mapping gives out keep one gapless sequence in log order") {
   // A lone unsynced writer copies its record in under the lock; racing or
