@@ -499,7 +499,9 @@ inline status wal_core::append(write_batch& b, bool sync) {
 
 inline status wal_core::append_alone(write_batch& b) {
   const sequence_number seq = last_sequence_.load(std::memory_order_relaxed);
-  if (b.count() > k_max_sequence - seq) return refuse_after_locked(status::invalid_argument("wal: sequence numbers exhausted"));
+  if (b.count() > k_max_sequence - seq) {
+    return refuse_after_locked(status::invalid_argument("wal: sequence numbers exhausted"));
+  }
   b.set_sequence(seq + 1);
   const std::uint64_t end = framed_end(offset_, cfg_.block_size, b.data().size());
   if (auto s = write_records([&b](auto&& f) { f(b); }, end); !s.ok()) return refuse_after_locked(s);
