@@ -67,20 +67,28 @@ inline std::string encode_segment_header(std::uint64_t segment, std::uint32_t bl
   return h;
 }
 
+// Where the next fragment goes when a record has `left` payload bytes still
+// to place at file offset `offset`: the trailer to fill with zeros first (0
+// when the block has room for a fragment) and the fragment's payload length.
+struct fragment_place {
+  std::size_t trailer;
+  std::size_t length;
+};
+inline fragment_place next_fragment(std::uint64_t offset, std::uint32_t block_size, std::size_t left) noexcept {
+  namespace f = log_format;
+  const std::size_t room = block_size - static_cast<std::size_t>(offset % block_size);
+  const std::size_t trailer = room < f::k_min_fragment_room ? room : 0;
+  return {trailer, std::min((trailer != 0 ? block_size : room) - f::k_fragment_header_size, left)};
+}
+
 // The file offset just past the fragments of a record of `n` payload bytes
 // placed at file offset `offset`.
-// REQUIRES: n > 0; valid_block_size(block_size); offset >= the header size.
+// REQUIRES: valid_block_size(block_size); offset >= the header size.
 inline std::uint64_t framed_end(std::uint64_t offset, std::uint32_t block_size, std::size_t n) noexcept {
-  namespace f = log_format;
   while (n > 0) {
-    std::size_t room = block_size - static_cast<std::size_t>(offset % block_size);
-    if (room < f::k_min_fragment_room) {
-      offset += room;
-      room = block_size;
-    }
-    const std::size_t part = std::min(room - f::k_fragment_header_size, n);
-    offset += f::k_fragment_header_size + part;
-    n -= part;
+    const fragment_place at = next_fragment(offset, block_size, n);
+    offset += at.trailer + log_format::k_fragment_header_size + at.length;
+    n -= at.length;
   }
   return offset;
 }
@@ -95,14 +103,11 @@ inline std::uint64_t frame_record(char* dst, std::uint64_t offset, std::uint32_t
   if (payload.empty()) ::jadekv::detail::contract_violation("frame_record: empty record");
   bool first = true;
   while (!payload.empty()) {
-    std::size_t room = block_size - static_cast<std::size_t>(offset % block_size);
-    if (room < f::k_min_fragment_room) {  // the trailer
-      std::memset(dst, 0, room);
-      dst += room;
-      offset += room;
-      room = block_size;
-    }
-    const std::size_t n = std::min(room - f::k_fragment_header_size, payload.size());
+    const fragment_place at = next_fragment(offset, block_size, payload.size());
+    std::memset(dst, 0, at.trailer);  // the trailer
+    dst += at.trailer;
+    offset += at.trailer;
+    const std::size_t n = at.length;
     const bool last = n == payload.size();
     const auto type = first ? (last ? f::fragment_type::full : f::fragment_type::first)
                             : (last ? f::fragment_type::last : f::fragment_type::middle);

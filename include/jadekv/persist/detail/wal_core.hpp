@@ -207,6 +207,13 @@ class wal_core {
   // REQUIRES: tail ownership. Where the n bytes from offset_ go in the mapped
   // tail (mapping more of it when needed), or nullptr when it is not mapped.
   char* tail_room(std::uint64_t n);
+  // REQUIRES: mu_ held. Counts a group of `records` batches, `bytes` written.
+  void count_group_locked(std::size_t records, std::uint64_t bytes) {
+    ++stats_.groups;
+    stats_.records += records;
+    stats_.max_group = std::max<std::uint64_t>(stats_.max_group, records);
+    stats_.bytes_written += bytes;
+  }
   // REQUIRES: mu_ held. Makes s (the tail's write failure) sticky; returns error_.
   status refuse_after_locked(const status& s);
   // REQUIRES: tail ownership. Cuts off the space reserved past file_'s
@@ -475,10 +482,7 @@ inline status wal_core::append(write_batch& b, bool sync) {
   if (s.ok()) last_sequence_.store(seq, std::memory_order_release);
 
   l.lock();
-  ++stats_.groups;
-  stats_.records += group_.size();
-  stats_.max_group = std::max<std::uint64_t>(stats_.max_group, group_.size());
-  if (wrote) stats_.bytes_written += end - begin;
+  count_group_locked(group_.size(), wrote ? end - begin : 0);
   if (synced) {
     ++stats_.syncs;
     active_hint_ = queue_.size();  // this group and the writers that queued meanwhile
@@ -505,10 +509,7 @@ inline status wal_core::append_alone(write_batch& b) {
   b.set_sequence(seq + 1);
   const std::uint64_t end = framed_end(offset_, cfg_.block_size, b.data().size());
   if (auto s = write_records([&b](auto&& f) { f(b); }, end); !s.ok()) return refuse_after_locked(s);
-  ++stats_.groups;
-  ++stats_.records;
-  stats_.max_group = std::max<std::uint64_t>(stats_.max_group, 1);
-  stats_.bytes_written += end - offset_;
+  count_group_locked(1, end - offset_);
   offset_ = end;
   last_sequence_.store(seq + b.count(), std::memory_order_release);
   return {};
