@@ -320,6 +320,7 @@ class engine : detail::composition<M, P, I, C> {
     std::mutex flush_mu;
     std::condition_variable flush_wake, flush_done;
     bool flush_pending = false;  // imm holds a memtable the thread has not finished
+    bool tidying = false;        // after a flush: its log released, the store's after_flush()
     bool stopping = false;
     ::jadekv::status bg_error;   // sticky: the first failed flush
     std::uint64_t flushes = 0;
@@ -1007,18 +1008,29 @@ void engine<M, P, I, C>::flush_loop_of(state& st) {
     // >= job.last, where nothing this flush drops is visible.
     const sequence_number oldest = k_snapshots ? st.snapshots->oldest(job.last) : job.last;
     status s = flush_tables(*st.store, *job.tables, st.cmp, job.last, oldest);
-    if (s.ok()) s = st.persist.release_segments_before(job.segment);
     if (s.ok()) {
       std::unique_lock view(st.view);
       st.imm = flush_job{};
     }
     fl.lock();
-    if (s.ok()) {
-      st.flush_pending = false;
-      ++st.flushes;
-    } else {
+    if (!s.ok()) {
       st.bg_error = s;
+      st.flush_done.notify_all();
+      continue;
     }
+    // The memtable is in the store: a writer waiting to rotate goes on now.
+    // What is left (unlinking the log it came from, the store's own
+    // after-flush work) delays only the next flush and wait_for_flush().
+    st.flush_pending = false;
+    st.tidying = true;
+    ++st.flushes;
+    st.flush_done.notify_all();
+    fl.unlock();
+    s = st.persist.release_segments_before(job.segment);
+    if constexpr (requires(store_type& store) { store.after_flush(); }) st.store->after_flush();
+    fl.lock();
+    st.tidying = false;
+    if (!s.ok()) st.bg_error = s;
     st.flush_done.notify_all();
   }
 }
@@ -1054,7 +1066,7 @@ template <class M, class P, class I, class C>
 status engine<M, P, I, C>::wait_for_flush() {
   state& st = *s_;
   std::unique_lock fl(st.flush_mu);
-  st.flush_done.wait(fl, [&] { return !st.flush_pending || !st.bg_error.ok(); });
+  st.flush_done.wait(fl, [&] { return (!st.flush_pending && !st.tidying) || !st.bg_error.ok(); });
   return st.bg_error;
 }
 

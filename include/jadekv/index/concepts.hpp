@@ -19,7 +19,9 @@
 //   ... readers: st->get(key, at, out, ro) after the memtables missed, and
 //       st->add_sources(sources, ro) beside the memtable sources;
 //   ... the engine's flush thread: st->flush(entries, last, oldest) for each
-//       immutable memtable, one at a time;
+//       immutable memtable, one at a time; then, once writers may rotate
+//       again, st->after_flush() if the store has one (work no writer
+//       should wait for);
 //   st->compact(); st->check(); st->add_stats(stats);
 //   st->close();                  // stops background work; idempotent
 //

@@ -87,11 +87,15 @@ struct writer {
   }
   void erase(const std::string& k) { pending.push_back({k, ++seq, kv::value_kind::erase, {}}); }
 
-  // Flushes the pending writes; the model follows only when it succeeds.
+  // Flushes the pending writes as the engine's flush thread does (flush,
+  // then after_flush); the model follows only when it succeeds.
   kv::status flush(store_t& s) {
     vector_iterator it(pending);
     auto st = s.flush(it, seq, seq);
-    if (st.ok()) commit();
+    if (st.ok()) {
+      commit();
+      s.after_flush();
+    }
     return st;
   }
 

@@ -202,6 +202,7 @@ class page_cache {
     }
   }
 
+  std::size_t budget() const noexcept { return shard_budget_ * k_shards; }
   std::uint64_t hits() const noexcept { return sum(&shard::hits); }
   std::uint64_t misses() const noexcept { return sum(&shard::misses); }
 

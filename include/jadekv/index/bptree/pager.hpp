@@ -17,6 +17,7 @@
 //      reused page id.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -133,13 +134,10 @@ class pager {
   }
 
   // Writes pages (each entry one page or run, keyed by its first id) to the
-  // file, adjacent ones in one call. Once all are written they are offered to
-  // the pool: the next reads of a freshly flushed tree hit, as LMDB's do in
-  // the OS page cache. A page goes in as a copy in page memory's frames, as
-  // if it had been read (a commit builds its pages in ordinary memory, see
-  // page_memory.hpp; reads over pages left there ran 6-13% slower). Only
-  // ids no view reaches are written (the free list's rule), so no reader
-  // can meet them before the commit's meta page.
+  // file, adjacent ones in one call. Runs are offered to the pool as they
+  // are; branch and leaf pages are remembered for warm_written(). Only ids no view
+  // reaches are written (the free list's rule), so no reader can meet them
+  // before the commit's meta page.
   status write_pages(const std::map<page_id, page_ref>& pages) {
     for (const auto& [id, p] : pages) cache_.erase(id);
     std::string batch;
@@ -159,16 +157,49 @@ class pager {
       next = id + p.size() / page_size_;
     }
     if (auto s = drain(); !s.ok()) return s;
-    for (const auto& entry : pages) {
-      const page_ref& p = entry.second;
-      cache_.offer(entry.first, p.size(), [&] {
-        if (p.size() != page_size_) return p;
-        page_ref framed = new_page(page_size_);
-        std::memcpy(framed.mutable_data(), p.data(), page_size_);
-        return framed;
-      });
+    for (const auto& [id, p] : pages) {
+      const bool node = p.size() == page_size_ && (p.type() == page_type::leaf || p.type() == page_type::branch);
+      if (!node) cache_.offer(id, p);
+      else if (written_.size() * page_size_ < cache_.budget()) written_.push_back(id);  // more would not fit
     }
     return {};
+  }
+
+  // Offers the branch and leaf pages written since the last call to the pool, read
+  // back (from the OS page cache, which the writes just filled) into page
+  // memory's frames and checked as load_node checks a page: the next reads
+  // of a freshly flushed tree hit, as LMDB's do in the OS page cache.
+  //
+  // Why not at write time: the frames of a growing pool are fresh memory,
+  // which costs about 1 ns a byte here (the kernel clears each huge page),
+  // a quarter of a sequential load's flush. Done after the flush, it no
+  // longer delays the writer waiting for that flush (the engine calls this
+  // through store::after_flush). A page that fails its checks is left out;
+  // a reader that needs it reports the error.
+  void warm_written(std::uint64_t page_count, bool verify) {
+    std::vector<page_id> ids = std::exchange(written_, {});
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::string run;
+    for (std::size_t i = 0; i < ids.size();) {
+      std::size_t n = 1;  // adjacent ids, read in one call
+      while (i + n < ids.size() && ids[i + n] == ids[i] + n && n * page_size_ < k_max_write) ++n;
+      run.resize(n * page_size_);
+      auto r = reader_->read_at(ids[i] * page_size_, run.size(), run.data());
+      const std::size_t got = r ? r->size() / page_size_ : 0;
+      for (std::size_t k = 0; k < got; ++k) {
+        const char* page = r->data() + k * page_size_;
+        const page_id id = ids[i + k];
+        if (verify && !checksum_ok(page, page_size_)) continue;
+        if (!validate_node(page, page_size_, id, page_count, cmp_, name_).ok()) continue;
+        cache_.offer(id, page_size_, [&] {
+          page_ref framed = new_page(page_size_);
+          std::memcpy(framed.mutable_data(), page, page_size_);
+          return framed;
+        });
+      }
+      i += n;
+    }
   }
 
   status write_raw(std::uint64_t offset, std::string_view bytes) {
@@ -205,6 +236,7 @@ class pager {
   std::size_t page_size_;
   std::shared_ptr<page_memory> memory_;  // before cache_: pooled pages die first
   page_cache cache_;
+  std::vector<page_id> written_;  // single pages written, not yet offered (writer lock)
   Cmp cmp_;
 };
 

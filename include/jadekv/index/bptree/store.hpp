@@ -126,6 +126,10 @@ class store {
   // REQUIRES: the views entries hands out stay valid until flush returns
   // (a memtable's do, memtable/concepts.hpp rule 3).
   ::jadekv::status flush(::jadekv::detail::internal_iterator& entries, sequence_number last, sequence_number oldest);
+  // What a flush leaves until the engine has let its writers go on
+  // (index/concepts.hpp): the pages it wrote enter the pool (pager.hpp
+  // warm_written).
+  void after_flush();
   // Rewrites the live tree into a fresh file and swaps it in atomically.
   ::jadekv::status compact();
   // The full consistency walk of check.hpp over the current commit.
@@ -444,6 +448,14 @@ template <comparator Cmp>
     done += per_commit;
   }
   return commit_ops(all.subspan(done), std::max(before, last));
+}
+
+template <comparator Cmp>
+void store<Cmp>::after_flush() {
+  std::lock_guard w(writer_mu_);
+  if (closed_) return;
+  const auto cur = current();
+  cur->file->warm_written(cur->m.page_count, opt_.verify_checksums);
 }
 
 template <comparator Cmp>
