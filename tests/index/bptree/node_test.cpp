@@ -76,6 +76,22 @@ kv::status validate(const std::string& page) {
 
 }  // namespace
 
+TEST_CASE("bptree nodes: common_prefix agrees with a byte-by-byte count at every length, difference and cap") {
+  std::mt19937 rng(17);
+  for (int round = 0; round < 20000; ++round) {
+    std::string a(rng() % 40, 'x');
+    for (auto& c : a) c = static_cast<char>(rng() % 4 == 0 ? rng() : 'k');
+    std::string b = a.substr(0, rng() % (a.size() + 1));
+    if (!b.empty() && rng() % 2 == 0) b[rng() % b.size()] ^= static_cast<char>(1 << (rng() % 8));
+    if (rng() % 3 == 0) b += std::string(rng() % 12, 'k');
+    const std::size_t cap = rng() % 3 == 0 ? rng() % 20 : bp::k_max_prefix;
+    std::size_t want = 0;
+    while (want < std::min({a.size(), b.size(), cap}) && a[want] == b[want]) ++want;
+    REQUIRE(bp::common_prefix(a, b, cap) == want);
+    REQUIRE(bp::common_prefix(b, a, cap) == want);
+  }
+}
+
 TEST_CASE("bptree key heads: a smaller head means a smaller key") {
   std::mt19937 rng(11);
   for (int round = 0; round < 20000; ++round) {
