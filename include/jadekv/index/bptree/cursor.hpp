@@ -70,7 +70,7 @@ class cursor final : public ::jadekv::detail::internal_iterator {
     if (!descend(restart(), edge::key, user_key)) return;
     step_forward();
     // The one version of an equal key sorts before (k, seq) when newer.
-    if (valid_ && cmp_.compare(current_key(), user_key) == 0 && leaf_at(leaf().page.data(), leaf().index).seq > seq) {
+    if (valid_ && cmp_.compare(current_key(), user_key) == 0 && leaf_at(leaf().page, leaf().index).seq > seq) {
       ++leaf().index;
       step_forward();
     }
@@ -86,8 +86,8 @@ class cursor final : public ::jadekv::detail::internal_iterator {
     // misses (readseq over a 1M-entry tree: 0.094 -> 0.066 us per entry).
     if (valid_) {
       const level& l = leaf();
-      if (l.index + k_prefetch_cells < l.page.count()) {
-        const char* c = cell_at(l.page.data(), l.index + k_prefetch_cells);
+      if (l.index + k_prefetch_cells < header_count(l.page)) {
+        const char* c = cell_at(l.page, l.index + k_prefetch_cells);
         __builtin_prefetch(c);
         __builtin_prefetch(c + 64);
       }
@@ -109,13 +109,17 @@ class cursor final : public ::jadekv::detail::internal_iterator {
   enum class edge : std::uint8_t { first, last, key };
   static constexpr std::size_t k_prefetch_cells = 3;  // 6 measured no better
 
+  // A page of the path: the root and its children are pinned by the view
+  // (pinned_pages.hpp), which the cursor holds, so only deeper pages take a
+  // reference (two reference-count updates a seek fewer).
   struct level {
-    page_ref page;
+    const char* page = nullptr;  // pinned by view_->top, or held by `hold`
+    page_ref hold;
     std::size_t index = 0;
   };
 
   level& leaf() noexcept { return stack_.back(); }
-  std::string_view current_key() const noexcept { return cell_key(stack_.back().page.data(), stack_.back().index); }
+  std::string_view current_key() const noexcept { return cell_key(stack_.back().page, stack_.back().index); }
 
   // Forgets the position (and a previous error) before a seek from the root.
   page_id restart() {
@@ -148,13 +152,12 @@ class cursor final : public ::jadekv::detail::internal_iterator {
         fail(std::move(s));
         return false;
       }
-      page_ref p = node == &hold ? std::move(hold) : *node;
-      const char* d = p.data();
-      const bool is_leaf = p.type() == page_type::leaf;
+      const char* d = node->data();
+      const bool is_leaf = header_type(d) == page_type::leaf;
       std::size_t i = 0;
-      if (how == edge::last) i = p.count() - 1u;
+      if (how == edge::last) i = header_count(d) - 1u;
       if (how == edge::key) i = is_leaf ? lower_bound(d, key, cmp_) : child_index(d, key, cmp_);
-      stack_.push_back({std::move(p), i});
+      stack_.push_back({d, node == &hold ? std::move(hold) : page_ref{}, i});
       if (is_leaf) {
         valid_ = true;
         if (how == edge::first) read_ahead();
@@ -170,8 +173,8 @@ class cursor final : public ::jadekv::detail::internal_iterator {
   void read_ahead() {
     if (stack_.size() < 2 || !rf_.fill_cache) return;
     const level& parent = stack_[stack_.size() - 2];
-    if (parent.index + 1 >= parent.page.count()) return;
-    ahead_ = view_->file->cache().peek(branch_child(parent.page.data(), parent.index + 1));
+    if (parent.index + 1 >= header_count(parent.page)) return;
+    ahead_ = view_->file->cache().peek(branch_child(parent.page, parent.index + 1));
     if (!ahead_) return;
     const char* p = ahead_.data();
     const std::size_t n = ahead_.size();
@@ -185,9 +188,9 @@ class cursor final : public ::jadekv::detail::internal_iterator {
   void step_forward() {
     while (valid_) {
       level& top = stack_.back();
-      if (top.index < top.page.count()) {
-        if (top.page.type() == page_type::leaf) return;
-        descend(branch_child(top.page.data(), top.index), edge::first, {});
+      if (top.index < header_count(top.page)) {
+        if (header_type(top.page) == page_type::leaf) return;
+        descend(branch_child(top.page, top.index), edge::first, {});
         return;
       }
       stack_.pop_back();
@@ -205,8 +208,8 @@ class cursor final : public ::jadekv::detail::internal_iterator {
       level& top = stack_.back();
       if (top.index > 0) {
         --top.index;
-        if (top.page.type() == page_type::leaf) return;
-        descend(branch_child(top.page.data(), top.index), edge::last, {});
+        if (header_type(top.page) == page_type::leaf) return;
+        descend(branch_child(top.page, top.index), edge::last, {});
         return;
       }
       stack_.pop_back();
@@ -227,7 +230,7 @@ class cursor final : public ::jadekv::detail::internal_iterator {
       stack_.clear();
       return;
     }
-    cell_ = leaf_at(leaf().page.data(), leaf().index);
+    cell_ = leaf_at(leaf().page, leaf().index);
     if (cell_.overflow != 0) {
       auto& pg = *view_->file;
       if (auto s = pg.load_run(cell_.overflow, run_pages(pg.page_size(), cell_.value_len), page_type::overflow,
