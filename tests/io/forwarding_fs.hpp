@@ -36,6 +36,7 @@ class forwarding_file : public io::file {
   const std::filesystem::path& path() const noexcept override { return f_->path(); }
   std::string_view map(std::uint64_t n) override { return f_->map(n); }
   kv::result<std::span<char>> map_for_append(std::uint64_t o, std::size_t n) override { return f_->map_for_append(o, n); }
+  void start_writeback(std::uint64_t o, std::uint64_t n) noexcept override { f_->start_writeback(o, n); }
 
  protected:
   std::unique_ptr<io::file> f_;

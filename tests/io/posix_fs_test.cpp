@@ -238,3 +238,22 @@ TEST_CASE("default_fs is one shared posix_fs") {
 }
 
 }  // namespace
+
+TEST_CASE("posix_fs: start_writeback is only a hint: contents and size stay, also past the end and once closed") {
+  fs_env<io::posix_fs> env;
+  auto f = env.fs->open(env / "data", open_mode::truncate);
+  REQUIRE(f);
+  const std::string bytes(3 * 4096 + 123, 'w');
+  REQUIRE((*f)->write_at(0, bytes).ok());
+  (*f)->start_writeback(0, 4096);
+  (*f)->start_writeback(4096, std::uint64_t{1} << 30);  // far past the end
+  REQUIRE((*f)->datasync().ok());
+  CHECK(*(*f)->size() == bytes.size());
+  std::string back(bytes.size(), '\0');
+  auto r = (*f)->read_at(0, back.size(), back.data());
+  REQUIRE(r);
+  CHECK(*r == bytes);
+  REQUIRE((*f)->close().ok());
+  (*f)->start_writeback(0, 4096);  // a closed handle: nothing happens
+  CHECK(*env.fs->file_size(env / "data") == bytes.size());
+}

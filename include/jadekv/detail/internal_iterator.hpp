@@ -11,6 +11,7 @@
 // in which case valid() is false.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "jadekv/core/internal_key.hpp"
@@ -36,6 +37,10 @@ class internal_iterator {
   virtual value_kind kind() const = 0;
   virtual std::string_view value() const = 0;
   virtual ::jadekv::status status() const { return {}; }
+  // The number of entries the source held when it was made, if it knows it
+  // without reading them (a memtable does); 0 if not. A flush sizes its
+  // commits by it (an immutable memtable no longer changes).
+  virtual std::size_t size_hint() const { return 0; }
 };
 
 // Orders two positioned iterators by internal key: <0, 0, >0.

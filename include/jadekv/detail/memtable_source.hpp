@@ -29,7 +29,7 @@ struct no_lock {
 template <memtable::table M, class Lock>
 class memtable_source final : public internal_iterator {
  public:
-  memtable_source(const M& table, Lock& lock) : it_(make(table, lock)), lock_(&lock) {}
+  memtable_source(const M& table, Lock& lock) : it_(make(table, lock)), lock_(&lock), size_(table.entry_count()) {}
 
   bool valid() const override { return it_.valid(); }
   void seek_to_first() override {
@@ -56,6 +56,7 @@ class memtable_source final : public internal_iterator {
   sequence_number seq() const override { return it_.seq(); }
   value_kind kind() const override { return it_.kind(); }
   std::string_view value() const override { return it_.value(); }
+  std::size_t size_hint() const override { return size_; }
 
  private:
   static memtable::iterator_t<M> make(const M& table, Lock& lock) {
@@ -65,6 +66,7 @@ class memtable_source final : public internal_iterator {
 
   memtable::iterator_t<M> it_;
   Lock* lock_;
+  std::size_t size_;  // entries when made; more may arrive in an active memtable
 };
 
 }  // namespace jadekv::inline v0::detail

@@ -88,6 +88,12 @@ class merging_iterator final : public internal_iterator {
     return {};
   }
 
+  std::size_t size_hint() const override {
+    std::size_t n = 0;
+    for (const auto& c : children_) n += c->size_hint();
+    return n;
+  }
+
  private:
   void find_smallest() {
     forward_ = true;

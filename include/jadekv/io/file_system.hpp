@@ -100,6 +100,14 @@ class file {
     (void)n;
     return std::span<char>{};
   }
+  // A hint: start writing bytes [offset, offset + n), written with write_at,
+  // to the device now and return without waiting, so that a later
+  // sync()/datasync() has less left to wait for. Durability still comes
+  // only from those. Does nothing where the platform has no such call.
+  virtual void start_writeback(std::uint64_t offset, std::uint64_t n) noexcept {
+    (void)offset;
+    (void)n;
+  }
 };
 
 // map_for_append offsets are multiples of this: the largest page size of the

@@ -67,6 +67,7 @@ class posix_file final : public file {
   const std::filesystem::path& path() const noexcept override { return path_; }
   inline std::string_view map(std::uint64_t n) override;
   inline result<std::span<char>> map_for_append(std::uint64_t offset, std::size_t n) override;
+  inline void start_writeback(std::uint64_t offset, std::uint64_t n) noexcept override;
 
   // The descriptor, or -1 once closed.
   int native_handle() const noexcept { return fd_; }
@@ -193,6 +194,18 @@ inline status posix_file::datasync() {
 #endif
   if (rc != 0) return errno_status("datasync", path_, errno);
   return {};
+}
+
+inline void posix_file::start_writeback(std::uint64_t offset, std::uint64_t n) noexcept {
+#if defined(__linux__)
+  // WRITE alone: queue the dirty pages for writeback, wait for none
+  // (RocksDB's bytes_per_sync does the same). A failure changes nothing:
+  // the next fdatasync reports what matters.
+  if (fd_ >= 0) (void)::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(n), SYNC_FILE_RANGE_WRITE);
+#else
+  (void)offset;
+  (void)n;
+#endif
 }
 
 inline result<std::uint64_t> posix_file::size() {

@@ -70,6 +70,7 @@ class vector_iterator final : public kv::detail::internal_iterator {
   kv::sequence_number seq() const override { return es_[i_].seq; }
   kv::value_kind kind() const override { return es_[i_].kind; }
   std::string_view value() const override { return es_[i_].value; }
+  std::size_t size_hint() const override { return es_.size(); }
 
  private:
   std::vector<entry> es_;

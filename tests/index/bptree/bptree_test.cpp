@@ -303,3 +303,62 @@ TEST_CASE("bptree: after_flush puts a flush's pages in the pool; reads with fill
 }
 
 }  // namespace
+
+namespace {
+
+// A source that does not tell its size.
+class unsized final : public kv::detail::internal_iterator {
+ public:
+  explicit unsized(std::vector<entry> es) : in_(std::move(es)) {}
+  bool valid() const override { return in_.valid(); }
+  void seek_to_first() override { in_.seek_to_first(); }
+  void seek_to_last() override { in_.seek_to_last(); }
+  void seek(std::string_view k, kv::sequence_number s) override { in_.seek(k, s); }
+  void next() override { in_.next(); }
+  void prev() override { in_.prev(); }
+  std::string_view user_key() const override { return in_.user_key(); }
+  kv::sequence_number seq() const override { return in_.seq(); }
+  kv::value_kind kind() const override { return in_.kind(); }
+  std::string_view value() const override { return in_.value(); }
+
+ private:
+  vector_iterator in_;
+};
+
+}  // namespace
+
+TEST_CASE("bptree: a flush is commits of an eighth of its source's size, at least 4096 keys, one when the size is unknown") {
+  auto s = open_store(std::make_shared<io::memory_fs>(), small_pages(4096));
+  writer w;
+  // 8192 keys, two versions each: 16384 entries, so commits of 4096 keys,
+  // the second of them the last (no empty third when the keys run out at a
+  // commit's end), with older versions dropped across the boundary.
+  for (int round = 0; round < 2; ++round)
+    for (int i = 0; i < 8192; ++i) w.put(key_of(i), value_of(i, round));
+  const std::uint64_t tx0 = s->last_txid();
+  REQUIRE(w.flush(*s).ok());
+  CHECK(s->last_txid() == tx0 + 2);
+  CHECK(s->entries() == 8192);
+  CHECK(s->flushed_sequence() == w.seq);
+  for (int i = 0; i < 8192; i += 7) {
+    std::string v;
+    REQUIRE(s->get(key_of(i), kv::k_max_sequence, v, {}).ok());
+    CHECK(v == value_of(i, 1));
+  }
+  // 9000 keys of 9000 entries: commits of 4096, 4096 and 808.
+  for (int i = 0; i < 9000; ++i) w.put(key_of(i), value_of(i, 2));
+  const std::uint64_t tx1 = s->last_txid();
+  REQUIRE(w.flush(*s).ok());
+  CHECK(s->last_txid() == tx1 + 3);
+  // The same through a source of unknown size: one commit.
+  for (int i = 0; i < 9000; ++i) w.put(key_of(i), value_of(i, 3));
+  const std::uint64_t tx2 = s->last_txid();
+  unsized in(w.pending);
+  REQUIRE(s->flush(in, w.seq, w.seq).ok());
+  w.commit();
+  CHECK(s->last_txid() == tx2 + 1);
+  CHECK(s->entries() == 9000);
+  CHECK(s->flushed_sequence() == w.seq);
+  CHECK(scan_forward(*s) == model_range(w.state, std::nullopt, std::nullopt));
+  CHECK(s->check().ok());
+}

@@ -145,6 +145,9 @@ class pager {
     auto drain = [&]() -> status {
       if (batch.empty()) return {};
       auto s = writer_->write_at(start * page_size_, batch);
+      // The commit's fsync then waits for what is still in flight, not for
+      // all of it: the device works while the commit encodes its next pages.
+      if (s.ok()) writer_->start_writeback(start * page_size_, batch.size());
       batch.clear();
       return s.ok() ? s : failed(s, "write");
     };
