@@ -135,9 +135,9 @@ class pager {
 
   // Writes pages (each entry one page or run, keyed by its first id) to the
   // file, adjacent ones in one call. Runs are offered to the pool as they
-  // are; branch and leaf pages are remembered for warm_written(). Only ids no view
-  // reaches are written (the free list's rule), so no reader can meet them
-  // before the commit's meta page.
+  // are; branch and leaf pages are remembered for warm_written(). Only ids
+  // no view reaches are written (the free list's rule), so no reader can
+  // meet them before the commit's meta page.
   status write_pages(const std::map<page_id, page_ref>& pages) {
     for (const auto& [id, p] : pages) cache_.erase(id);
     std::string batch;
@@ -168,15 +168,17 @@ class pager {
     return {};
   }
 
-  // Offers the branch and leaf pages written since the last call to the pool, read
-  // back (from the OS page cache, which the writes just filled) into page
-  // memory's frames and checked as load_node checks a page: the next reads
-  // of a freshly flushed tree hit, as LMDB's do in the OS page cache.
+  // Offers the branch and leaf pages written since the last call to the
+  // pool: read back (from the OS page cache, which the writes just filled)
+  // into page memory's frames and checked as load_node checks a page. So
+  // the next reads of a freshly flushed tree hit, as LMDB's do in the OS
+  // page cache. (A page a later commit of the same flush freed may go in
+  // too: no reader looks it up, and writing its id again erases it first.)
   //
   // Why not at write time: the frames of a growing pool are fresh memory,
   // which costs about 1 ns a byte here (the kernel clears each huge page),
   // a quarter of a sequential load's flush. Done after the flush, it no
-  // longer delays the writer waiting for that flush (the engine calls this
+  // longer delays a writer waiting for that flush (the engine calls this
   // through store::after_flush). A page that fails its checks is left out;
   // a reader that needs it reports the error.
   void warm_written(std::uint64_t page_count, bool verify) {
