@@ -78,8 +78,7 @@ class pager {
     if (id < k_first_data_page || id >= page_count) return node_corruption(name_, id, "page id out of range");
     page_ref p = new_page(page_size_);
     if (auto s = read(id, 1, p); !s.ok()) return s;
-    if (verify && !checksum_ok(p.data(), page_size_)) return node_corruption(name_, id, "checksum mismatch");
-    if (auto s = validate_node(p.data(), page_size_, id, page_count, cmp_, name_); !s.ok()) return s;
+    if (auto s = check_node(p.data(), id, page_count, verify); !s.ok()) return s;
     if (use_cache && fill_cache) cache_.insert(id, p);
     out = std::move(p);
     return {};
@@ -135,9 +134,10 @@ class pager {
 
   // Writes pages (each entry one page or run, keyed by its first id) to the
   // file, adjacent ones in one call. Runs are offered to the pool as they
-  // are; branch and leaf pages are remembered for warm_written(). Only ids
-  // no view reaches are written (the free list's rule), so no reader can
-  // meet them before the commit's meta page.
+  // are (the commit's own buffers: no copy, no fresh memory); branch and
+  // leaf pages, which the pool keeps in its frames, are remembered for
+  // warm_written(). Only ids no view reaches are written (the free list's
+  // rule), so no reader can meet them before the commit's meta page.
   status write_pages(const std::map<page_id, page_ref>& pages) {
     for (const auto& [id, p] : pages) cache_.erase(id);
     std::string batch;
@@ -195,8 +195,7 @@ class pager {
       for (std::size_t k = 0; k < got; ++k) {
         const char* page = r->data() + k * page_size_;
         const page_id id = ids[i + k];
-        if (verify && !checksum_ok(page, page_size_)) continue;
-        if (!validate_node(page, page_size_, id, page_count, cmp_, name_).ok()) continue;
+        if (!check_node(page, id, page_count, verify).ok()) continue;
         cache_.offer(id, page_size_, [&] {
           page_ref framed = new_page(page_size_);
           std::memcpy(framed.mutable_data(), page, page_size_);
@@ -220,6 +219,13 @@ class pager {
  private:
   static constexpr std::size_t k_max_write = std::size_t{1} << 20;
 
+  // The checks a branch or leaf page passes before the pool holds it
+  // (invariant 1), whether a reader loaded it or a flush wrote it.
+  status check_node(const char* page, page_id id, std::uint64_t page_count, bool verify) const {
+    if (verify && !checksum_ok(page, page_size_)) return node_corruption(name_, id, "checksum mismatch");
+    return validate_node(page, page_size_, id, page_count, cmp_, name_);
+  }
+
   // s (not ok), saying which operation on which file failed.
   [[gnu::cold]] status failed(const status& s, std::string_view op) const {
     return s.with_context(jadekv::detail::concat({"bptree ", op, " ", name_}));
@@ -241,7 +247,7 @@ class pager {
   std::size_t page_size_;
   std::shared_ptr<page_memory> memory_;  // before cache_: pooled pages die first
   page_cache cache_;
-  std::vector<page_id> written_;  // single pages written, not yet offered (writer lock)
+  std::vector<page_id> written_;  // branch and leaf pages written, not yet offered (writer lock)
   Cmp cmp_;
 };
 
