@@ -16,6 +16,11 @@
 // such as index::memory, has nothing to budget). A registration may pass a
 // `tuning` function for anything else.
 //
+// Cursors: a session keeps one iterator and refresh()es it for each new
+// cursor (RocksDB's Iterator::Refresh), as the LMDB adapter renews one read
+// transaction and cursor per session; a session has one cursor at a time.
+// An iterator type without refresh() is made anew for each cursor.
+//
 // Thread safety: sessions share the DB; the engine's concurrency policy is what
 // makes that safe, so single-threaded compositions register max_threads = 1.
 #pragma once
@@ -26,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -105,7 +111,7 @@ template <class DB>
 class jadekv_cursor final : public cursor {
  public:
   using iterator_type = decltype(std::declval<DB&>().iterator());
-  explicit jadekv_cursor(iterator_type it) : it_(std::move(it)) {}
+  explicit jadekv_cursor(iterator_type& it) : it_(it) {}
   void seek(std::string_view target) override { it_.seek(target); }
   void seek_to_first() override { it_.seek_to_first(); }
   void seek_to_last() override { it_.seek_to_last(); }
@@ -117,7 +123,7 @@ class jadekv_cursor final : public cursor {
   void check() const override { jadekv_detail::check(it_.status(), "iterator"); }
 
  private:
-  mutable iterator_type it_;  // the contract does not promise const accessors
+  iterator_type& it_;  // the session's; the contract does not promise const accessors
 };
 
 template <class DB>
@@ -142,11 +148,22 @@ class jadekv_session final : public session {
     else jadekv_detail::check(db_.write(batch_), "write");
     jadekv_detail::reset(batch_);
   }
-  std::unique_ptr<cursor> new_cursor() override { return std::make_unique<jadekv_cursor<DB>>(db_.iterator()); }
+  std::unique_ptr<cursor> new_cursor() override {
+    if constexpr (requires { reader_->refresh(); }) {
+      if (reader_) jadekv_detail::check(reader_->refresh(), "iterator refresh");
+      else reader_.emplace(db_.iterator());
+    } else {
+      reader_.emplace(db_.iterator());
+    }
+    return std::make_unique<jadekv_cursor<DB>>(*reader_);
+  }
   void finish() override {}
 
  private:
+  using iterator_type = typename jadekv_cursor<DB>::iterator_type;
+
   DB& db_;
+  std::optional<iterator_type> reader_;  // declared after db_: destroyed first
   ::jadekv::write_options wo_{};
   ::jadekv::write_batch batch_;
 };

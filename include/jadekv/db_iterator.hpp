@@ -8,8 +8,16 @@
 // included).
 //
 // Thread safety: one thread per iterator. Writes made to the engine after the
-// iterator was created are invisible to it (its read sequence is fixed).
+// iterator was created are invisible to it (its read sequence is fixed)
+// until refresh().
 // REQUIRES: the iterator is destroyed before its engine is closed or moved from.
+//
+// refresh() is RocksDB's Iterator::Refresh and what LMDB readers do with
+// mdb_txn_renew + mdb_cursor_renew: a reader that seeks many times keeps one
+// iterator and brings it up to date before each use. When the engine's
+// memtables and its index's view are the ones the iterator reads (no
+// rotation, flush or compaction since), only the read sequence moves (one
+// shared lock, no allocation); otherwise the engine builds it anew.
 //
 // Internal positioning (the underlying internal iterator `in_`):
 //   forward: in_ sits on the entry being shown (the newest visible version of
@@ -18,6 +26,7 @@
 //            shown key and value are copies in saved_key_/saved_value_.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +39,9 @@
 #include "jadekv/detail/internal_iterator.hpp"
 
 namespace jadekv::inline v0 {
+
+template <class M, class P, class I, class C>
+class engine;
 
 template <class Cmp>
 class db_iterator {
@@ -48,6 +60,15 @@ class db_iterator {
   db_iterator& operator=(db_iterator&&) noexcept = default;
 
   bool valid() const noexcept { return valid_; }
+
+  // Reads the engine's data as of now, with the same bounds; an iterator
+  // made over a snapshot reads the newest data afterwards. Leaves the
+  // iterator unpositioned (seek before reading). Returns status().
+  ::jadekv::status refresh() {
+    valid_ = false;
+    if (renewal_.renew != nullptr) renewal_.renew(renewal_.owner, *this);
+    return status();
+  }
 
   // First key >= target (and >= lower_bound).
   void seek(std::string_view target) {
@@ -154,12 +175,27 @@ class db_iterator {
     valid_ = have_value;
   }
 
+  template <class M, class P, class I, class C>
+  friend class engine;
+
+  // What the engine that made the iterator needs for refresh(); set by it.
+  struct renewal {
+    const void* owner = nullptr;
+    void (*renew)(const void* owner, db_iterator& it) = nullptr;
+    std::uint64_t epoch = 0;             // the owner's memtable set, when made
+    std::uint64_t store_generation = 0;  // the owner's index view, when made
+    bool mem_sourced = false;            // the active memtable gave sources
+    bool rebuild_always = false;         // refresh() cannot keep what it reads
+    bool verify_checksums = true, fill_cache = true;
+  };
+
   std::unique_ptr<detail::internal_iterator> in_;
   Cmp cmp_;
   sequence_number read_seq_;
   std::optional<std::string> lower_, upper_;
   std::shared_ptr<const void> pin_;
   std::string saved_key_, saved_value_;
+  renewal renewal_;
   bool valid_ = false;
   bool forward_ = true;
 };

@@ -93,6 +93,7 @@
 #include "jadekv/engine_options.hpp"
 #include "jadekv/index/concepts.hpp"
 #include "jadekv/io/posix_fs.hpp"
+#include "jadekv/memtable/concepts.hpp"
 #include "jadekv/persist/directory_lock.hpp"
 #include "jadekv/persist/none.hpp"
 #include "jadekv/snapshot.hpp"
@@ -298,6 +299,9 @@ class engine : detail::composition<M, P, I, C> {
     std::size_t empty_bytes = mem->memory_usage();
     flush_job imm;                     // durable indexes: set under both locks, cleared under the view lock
     mutable view_lock_type view;
+    // Changes with every replacement of mem or imm (under the view lock):
+    // an iterator made at the same epoch reads the same memtables.
+    std::uint64_t read_epoch = 0;
     std::unique_ptr<store_type> store;
     P persist;
     std::unique_ptr<io::file_lock> lock;
@@ -333,6 +337,12 @@ class engine : detail::composition<M, P, I, C> {
   explicit engine(std::unique_ptr<state> s) noexcept : s_(std::move(s)) {}
 
   status check_open() const { return is_open() ? status{} : status::closed(); }
+  // An iterator over the newest data of st (refresh() rebuilds with it).
+  static iterator_type latest_iterator(const state& st, const read_options& ro);
+  // db_iterator::refresh() of an iterator this engine made.
+  static void renew(const void* owner, iterator_type& it);
+  // The store's view generation, or nullopt when it has none to offer.
+  static std::optional<std::uint64_t> store_generation(const state& st);
   static iterator_type error_iterator(status s, const read_options& ro) {
     return iterator_type(std::make_unique<detail::error_iterator>(std::move(s)), comparator_type{}, 0, ro);
   }
@@ -684,37 +694,100 @@ auto engine<M, P, I, C>::iterator(const read_options& ro) const -> iterator_type
     std::unique_ptr<detail::internal_iterator> in;
     if (sources.size() == 1) in = std::move(sources.front());
     else in = std::make_unique<detail::merging_iterator<comparator_type>>(s_->cmp, std::move(sources));
-    return iterator_type(std::move(in), s_->cmp, st.seq, ro, ro.snapshot->state_);
+    iterator_type it(std::move(in), s_->cmp, st.seq, ro, ro.snapshot->state_);
+    // refresh() leaves the snapshot for the newest data.
+    it.renewal_.owner = s_.get();
+    it.renewal_.renew = &renew;
+    it.renewal_.rebuild_always = true;
+    it.renewal_.verify_checksums = ro.verify_checksums;
+    it.renewal_.fill_cache = ro.fill_cache;
+    return it;
   }
   s_->iterators.add();
+  return latest_iterator(*s_, ro);
+}
+
+template <class M, class P, class I, class C>
+auto engine<M, P, I, C>::latest_iterator(const state& st, const read_options& ro) -> iterator_type {
   // Read sequence first: a memtable that sorts a snapshot when its cursor is
   // made then holds every entry this sequence covers (published = inserted).
-  const sequence_number read_seq = s_->visible.load();
+  const sequence_number read_seq = st.visible.load();
   std::vector<std::unique_ptr<detail::internal_iterator>> sources;
   sources.reserve(8);  // the memtables and the store's sources, in one allocation as a rule
   std::shared_ptr<const void> pin;
+  typename iterator_type::renewal renewal;
   {
-    std::shared_lock view(s_->view);
-    s_->mem->add_sources(sources);
+    std::shared_lock view(st.view);
+    st.mem->add_sources(sources);
+    renewal.mem_sourced = !sources.empty();
+    renewal.epoch = st.read_epoch;
     if constexpr (k_durable) {
-      if (s_->imm.tables) s_->imm.tables->add_sources(sources);
+      if (st.imm.tables) st.imm.tables->add_sources(sources);
     }
     // The iterator keeps the memtables it reads alive past rotation, flush
     // and collection; an empty one added no source and needs no pin.
     if (!sources.empty()) {
       if constexpr (k_durable) {
         pin = std::make_shared<std::pair<std::shared_ptr<tables_type>, std::shared_ptr<tables_type>>>(
-            s_->mem, s_->imm.tables);
+            st.mem, st.imm.tables);
       } else if constexpr (k_collects) {
-        pin = s_->mem;
+        pin = st.mem;
       }
     }
   }
-  if constexpr (k_durable) s_->store->add_sources(sources, ro);
+  // Before the store's sources: a generation read first and a view taken
+  // later can only make refresh() rebuild once more than it had to.
+  const std::optional<std::uint64_t> generation = store_generation(st);
+  if constexpr (k_durable) st.store->add_sources(sources, ro);
   std::unique_ptr<detail::internal_iterator> in;
   if (sources.size() == 1) in = std::move(sources.front());
-  else in = std::make_unique<detail::merging_iterator<comparator_type>>(s_->cmp, std::move(sources));
-  return iterator_type(std::move(in), s_->cmp, read_seq, ro, std::move(pin));
+  else in = std::make_unique<detail::merging_iterator<comparator_type>>(st.cmp, std::move(sources));
+  iterator_type it(std::move(in), st.cmp, read_seq, ro, std::move(pin));
+  renewal.owner = &st;
+  renewal.renew = &renew;
+  renewal.store_generation = generation.value_or(0);
+  // Only a memtable whose cursor walks the live table (no sorted copy) sees
+  // entries that arrive after it was made; and without a generation the
+  // store's view may have changed unseen.
+  renewal.rebuild_always = !memtable::ordered<M> || !generation;
+  renewal.verify_checksums = ro.verify_checksums;
+  renewal.fill_cache = ro.fill_cache;
+  it.renewal_ = renewal;
+  return it;
+}
+
+template <class M, class P, class I, class C>
+std::optional<std::uint64_t> engine<M, P, I, C>::store_generation(const state& st) {
+  if constexpr (!k_durable) {
+    (void)st;
+    return 0;
+  } else if constexpr (requires { st.store->generation(); }) {
+    return st.store->generation();
+  } else {
+    return std::nullopt;
+  }
+}
+
+template <class M, class P, class I, class C>
+void engine<M, P, I, C>::renew(const void* owner, iterator_type& it) {
+  const state& st = *static_cast<const state*>(owner);
+  if (!it.renewal_.rebuild_always) {
+    std::shared_lock view(st.view);
+    // Sequence first, as in latest_iterator: an entry it covers was in the
+    // active memtable before the emptiness check below.
+    const sequence_number read_seq = st.visible.load();
+    if (it.renewal_.epoch == st.read_epoch && store_generation(st) == it.renewal_.store_generation &&
+        (it.renewal_.mem_sourced || st.mem->entry_count() == 0)) {
+      it.read_seq_ = read_seq;
+      return;
+    }
+  }
+  read_options ro;
+  ro.lower_bound = std::move(it.lower_);
+  ro.upper_bound = std::move(it.upper_);
+  ro.verify_checksums = it.renewal_.verify_checksums;
+  ro.fill_cache = it.renewal_.fill_cache;
+  it = latest_iterator(st, ro);
 }
 
 template <class M, class P, class I, class C>
@@ -898,6 +971,7 @@ void engine<M, P, I, C>::collect_locked() {
   {
     std::unique_lock view(st.view);
     st.mem = std::move(fresh);
+    ++st.read_epoch;
   }
   const std::size_t live = st.mem->memory_usage() - std::min(st.mem->memory_usage(), st.empty_bytes);
   st.collect_at = std::max(st.memtable_bytes, 2 * live);
@@ -963,6 +1037,7 @@ status engine<M, P, I, C>::rotate_locked(state& st) {
     std::unique_lock view(st.view);
     st.imm = flush_job{std::move(st.mem), *segment, st.visible.load()};
     st.mem = st.new_tables();
+    ++st.read_epoch;
   }
   {
     std::lock_guard fl(st.flush_mu);
@@ -1011,6 +1086,7 @@ void engine<M, P, I, C>::flush_loop_of(state& st) {
     if (s.ok()) {
       std::unique_lock view(st.view);
       st.imm = flush_job{};
+      ++st.read_epoch;
     }
     fl.lock();
     if (!s.ok()) {

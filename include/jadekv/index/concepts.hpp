@@ -17,7 +17,10 @@
 //   ... writers call st->throttle() before each write (it may sleep or block
 //       while background work lags, and counts the stall);
 //   ... readers: st->get(key, at, out, ro) after the memtables missed, and
-//       st->add_sources(sources, ro) beside the memtable sources;
+//       st->add_sources(sources, ro) beside the memtable sources; an
+//       iterator's refresh() keeps the cursors it has while
+//       st->generation(), if the store has one, is unchanged (without it,
+//       refresh() always makes new ones);
 //   ... the engine's flush thread: st->flush(entries, last, oldest) for each
 //       immutable memtable, one at a time; then, once writers may rotate
 //       again, st->after_flush() if the store has one (work no writer
@@ -46,6 +49,10 @@
 //      one flush at a time. open and close need nothing else in flight.
 //   5. Errors are sticky where continuing could lose data: after a failed
 //      background write, flush and throttle return that status.
+//   6. generation() (optional, noexcept, any thread) changes before, or
+//      with, every change of what add_sources would read: a flush's commit,
+//      a compaction. Two equal readings mean cursors made between them read
+//      the same data.
 #pragma once
 
 #include <concepts>

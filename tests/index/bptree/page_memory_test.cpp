@@ -60,7 +60,6 @@ TEST_CASE("bptree page_memory: live frames never overlap, across chunks") {
   for (char* f : frames) m.give(f, k_frame);
 }
 
-#if defined(__GLIBCXX__)  // the control block's size is the library's: libstdc++'s fits k_overhead
 TEST_CASE("bptree page_memory: a page_ref of the page size lives in a frame and outlives the memory's owner") {
   auto memory = std::make_shared<bp::page_memory>(k_page);
   std::weak_ptr<bp::page_memory> watch = memory;
@@ -76,4 +75,32 @@ TEST_CASE("bptree page_memory: a page_ref of the page size lives in a frame and 
   run = {};
   CHECK(watch.expired());
 }
-#endif
+
+TEST_CASE("bptree page_ref: copies share one page, the last gives its frame back, the count shares its first line") {
+  auto memory = std::make_shared<bp::page_memory>(k_page);
+  bp::page_ref a = bp::page_ref::allocate(k_page, memory);
+  CHECK(a.size() == k_page);
+  std::memset(a.mutable_data(), 'q', k_page);
+  bp::page_ref b = a;
+  CHECK(b.data() == a.data());
+  a = {};
+  CHECK_FALSE(a);
+  CHECK(a.size() == 0);
+  CHECK(b.data()[k_page - 1] == 'q');
+  const char* frame_page = b.data();
+  // The count and the page's header in one cache line (page_ref.hpp's layout).
+  CHECK(reinterpret_cast<std::uintptr_t>(frame_page) % 64 == 32);
+  bp::page_ref& alias = b;
+  b = alias;  // self-assignment keeps the page
+  CHECK(b.data() == frame_page);
+  bp::page_ref moved = std::move(b);
+  CHECK_FALSE(b);
+  CHECK(moved.data() == frame_page);
+  moved = {};
+  bp::page_ref next = bp::page_ref::allocate(k_page, memory);
+  CHECK(next.data() == frame_page);  // the freed frame first
+  bp::page_ref heap = bp::page_ref::allocate(100);
+  CHECK(heap.size() == 100);
+  std::memset(heap.mutable_data(), 'h', 100);
+  CHECK(heap.data()[99] == 'h');
+}

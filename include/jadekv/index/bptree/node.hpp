@@ -1,11 +1,10 @@
-// bptree node: the slotted branch and leaf pages of format.hpp, seen three
-// ways: a page_ref owning the bytes of a page or run; unchecked accessors and
-// binary searches over a page that validate_node() accepted; and the
-// in-memory items a commit builds pages from (leaf_item, branch_item) with
-// their exact encoded sizes and the encoder.
+// bptree node: the slotted branch and leaf pages of format.hpp, seen two
+// ways: unchecked accessors and binary searches over a page that
+// validate_node() accepted; and the in-memory items a commit builds pages
+// from (leaf_item, branch_item) with their exact encoded sizes and the
+// encoder.
 //
-// Thread safety: a page_ref is an immutable shared buffer; any number of
-// threads may read one. Everything else is pure functions.
+// Thread safety: pure functions over immutable pages.
 //
 // Invariants:
 //   1. The unchecked accessors are only called on pages validate_node()
@@ -36,33 +35,9 @@
 #include "jadekv/core/status.hpp"
 #include "jadekv/detail/concat.hpp"
 #include "jadekv/index/bptree/format.hpp"
-#include "jadekv/index/bptree/page_memory.hpp"
+#include "jadekv/index/bptree/page_ref.hpp"
 
 namespace jadekv::inline v0::index::detail::bptree {
-
-// The bytes of one page or run, shared with the cache and every reader.
-class page_ref {
- public:
-  page_ref() = default;
-  page_ref(std::shared_ptr<char[]> bytes, std::size_t n) : bytes_(std::move(bytes)), size_(n) {}
-
-  const char* data() const noexcept { return bytes_.get(); }
-  char* mutable_data() const noexcept { return bytes_.get(); }
-  std::size_t size() const noexcept { return size_; }
-  explicit operator bool() const noexcept { return bytes_ != nullptr; }
-  page_type type() const noexcept { return header_type(bytes_.get()); }
-  std::uint16_t count() const noexcept { return header_count(bytes_.get()); }
-
-  static page_ref allocate(std::size_t n) { return {std::make_shared_for_overwrite<char[]>(n), n}; }
-  // In frames of `memory` when n is its page size (page_memory.hpp).
-  static page_ref allocate(std::size_t n, const std::shared_ptr<page_memory>& memory) {
-    return {std::allocate_shared_for_overwrite<char[]>(page_allocator<char>(memory), n), n};
-  }
-
- private:
-  std::shared_ptr<char[]> bytes_;
-  std::size_t size_ = 0;
-};
 
 // ---- sizes -----------------------------------------------------------------
 
@@ -265,7 +240,11 @@ std::size_t cells_before_by_heads(const char* p, std::string_view key) noexcept 
   const std::string_view prefix = page_prefix(p);
   // The probes below read a chain of slot lines, each depending on the
   // last: ask for all of them at once, so their misses overlap.
-  for (const char* line = p + 64; line < prefix.data() + prefix.size(); line += 64) __builtin_prefetch(line);
+  // (A page starts inside a cache line, after page_ref's count.)
+  const char* slots_end = prefix.data() + prefix.size();
+  for (const char* line = p + (64 - reinterpret_cast<std::uintptr_t>(p) % 64); line < slots_end; line += 64) {
+    __builtin_prefetch(line);
+  }
   const std::size_t shared = std::min(prefix.size(), key.size());
   if (const int c = shared == 0 ? 0 : std::memcmp(key.data(), prefix.data(), shared); c != 0) return c < 0 ? 0 : count;
   if (key.size() < prefix.size()) return 0;  // a proper prefix of every key

@@ -48,10 +48,11 @@ namespace jadekv::inline v0::index::detail::bptree {
 class page_table {
  public:
   struct cell {
-    page_id id = 0;
+    page_id id : 63 = 0;
+    page_id referenced : 1 = 0;  // hit since the clock hand last passed
     page_ref page;
-    bool referenced = false;  // hit since the clock hand last passed
   };
+  static_assert(sizeof(cell) == 16, "four cells to a cache line");
 
   cell* find(page_id id) noexcept {
     if (cells_.empty()) return nullptr;
@@ -66,7 +67,7 @@ class page_table {
     if (2 * (used_ + 1) > cells_.size()) grow();
     std::size_t i = home(id);
     while (cells_[i].id != 0) i = (i + 1) & mask();
-    cells_[i] = {id, std::move(page), false};
+    cells_[i] = {id, 0, std::move(page)};
     ++used_;
   }
 
@@ -84,8 +85,8 @@ class page_table {
     for (;; hand_ = (hand_ + 1) & mask()) {
       cell& c = cells_[hand_];
       if (c.id == 0) continue;
-      if (c.referenced) {
-        c.referenced = false;
+      if (c.referenced != 0) {
+        c.referenced = 0;
         continue;
       }
       page_ref victim = std::move(c.page);
@@ -149,7 +150,7 @@ class page_cache {
       bump(s.misses);
       return {};
     }
-    c->referenced = true;
+    c->referenced = 1;
     bump(s.hits);
     return c->page;
   }

@@ -9,12 +9,12 @@
 // of a 1M-entry tree 10-12% faster here (LMDB, reading its map of the page
 // cache, cannot have this).
 //
-// A frame holds one page of the file's page size and the shared count in
+// A frame holds one page of the file's page size and page_ref's count in
 // front of it (page_ref::allocate asks for a few bytes more than the page).
 // Requests of any other size (overflow and free list runs) go to operator
 // new. Freed frames are kept for the next page and reused first; chunks go
 // back to the system when the page_memory dies, which is when the last page
-// allocated from it dies (each holds it through its allocator). What is
+// allocated from it dies (each page_ref holds it). What is
 // kept is at most the most loaded pages ever alive at once: the pool's
 // budget and what readers hold.
 //
@@ -43,8 +43,8 @@ namespace jadekv::inline v0::index::detail::bptree {
 
 class page_memory {
  public:
-  // Room in front of a page for the shared count and its alignment:
-  // libstdc++ asks for 63 bytes more than a char array's size.
+  // Room in front of a page for page_ref's count; a whole cache line, so
+  // that every frame starts on one.
   static constexpr std::size_t k_overhead = 64;
   static constexpr std::size_t k_chunk_bytes = io::k_huge_page_size;
 
@@ -97,27 +97,6 @@ class page_memory {
   std::vector<char*> free_;    // GUARDED_BY(mu_); capacity >= every frame carved
   std::vector<char*> chunks_;  // GUARDED_BY(mu_)
   const std::size_t frame_bytes_;
-};
-
-// The allocator page_ref::allocate hands std::allocate_shared: its pages'
-// memory, held alive by every allocation made from it.
-template <class T>
-struct page_allocator {
-  using value_type = T;
-
-  explicit page_allocator(std::shared_ptr<page_memory> m) noexcept : memory(std::move(m)) {}
-  template <class U>
-  page_allocator(const page_allocator<U>& other) noexcept : memory(other.memory) {}
-
-  T* allocate(std::size_t k) { return reinterpret_cast<T*>(memory->take(k * sizeof(T))); }
-  void deallocate(T* p, std::size_t k) noexcept { memory->give(reinterpret_cast<char*>(p), k * sizeof(T)); }
-
-  template <class U>
-  bool operator==(const page_allocator<U>& other) const noexcept {
-    return memory == other.memory;
-  }
-
-  std::shared_ptr<page_memory> memory;
 };
 
 }  // namespace jadekv::inline v0::index::detail::bptree

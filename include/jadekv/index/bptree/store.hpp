@@ -114,6 +114,8 @@ class store {
   // index::snapshot_store: the current commit, pinned (its pages are not
   // reused while the pointer lives); get and add_sources read through it.
   std::shared_ptr<const void> pin() const { return current(); }
+  // Changes whenever add_sources would read another commit (index/concepts.hpp).
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
   ::jadekv::status get(std::string_view key, sequence_number at, std::string& out, const read_options& ro,
                        const std::shared_ptr<const void>& view) const;
   void add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
@@ -174,11 +176,16 @@ class store {
     return current_;
   }
 
+  // Takes the view by value: the cursor keeps it without another count update.
+  void add_cursor(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources, const read_options& ro,
+                  std::shared_ptr<const view_t> v) const;
+
   void publish(std::shared_ptr<const view_t> v) {
     std::lock_guard g(view_mu_);
     std::erase_if(views_, [](const std::weak_ptr<const view_t>& w) { return w.expired(); });
     views_.push_back(v);
     current_ = std::move(v);
+    generation_.fetch_add(1, std::memory_order_release);
   }
 
   // The oldest commit of file f a reader still holds.
@@ -231,6 +238,7 @@ class store {
 
   mutable std::mutex view_mu_;
   std::shared_ptr<const view_t> current_;             // GUARDED_BY(view_mu_)
+  std::atomic<std::uint64_t> generation_{0};           // commits published (index/concepts.hpp)
   std::vector<std::weak_ptr<const view_t>> views_;    // GUARDED_BY(view_mu_)
   ::jadekv::status sticky_;                           // GUARDED_BY(view_mu_)
   std::atomic<bool> has_sticky_{false};               // set with sticky_, never cleared
@@ -375,14 +383,19 @@ template <comparator Cmp>
 template <comparator Cmp>
 void store<Cmp>::add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
                              const read_options& ro) const {
-  add_sources(sources, ro, current());
+  add_cursor(sources, ro, current());
 }
 
 template <comparator Cmp>
 void store<Cmp>::add_sources(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
                              const read_options& ro, const std::shared_ptr<const void>& view) const {
-  sources.push_back(std::make_unique<cursor<Cmp>>(std::static_pointer_cast<const view_t>(view), cmp_, ro.lower_bound,
-                                                  ro.upper_bound,
+  add_cursor(sources, ro, std::static_pointer_cast<const view_t>(view));
+}
+
+template <comparator Cmp>
+void store<Cmp>::add_cursor(std::vector<std::unique_ptr<::jadekv::detail::internal_iterator>>& sources,
+                            const read_options& ro, std::shared_ptr<const view_t> v) const {
+  sources.push_back(std::make_unique<cursor<Cmp>>(std::move(v), cmp_, ro.lower_bound, ro.upper_bound,
                                                   read_flags{opt_.verify_checksums && ro.verify_checksums,
                                                              ro.fill_cache}));
 }

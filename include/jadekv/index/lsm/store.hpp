@@ -148,6 +148,9 @@ class store {
   // Stops the background thread and removes unused tables; idempotent.
   ::jadekv::status close();
 
+  // Changes whenever add_sources would read another version (index/concepts.hpp).
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+
   // For tests and tools.
   version_ptr current_version() const {
     std::lock_guard g(mu_);
@@ -200,6 +203,7 @@ class store {
   mutable std::condition_variable work_cv_;  // the background thread waits for work
   std::condition_variable state_cv_;  // throttle and wait_for_compactions wait for a new version
   version_ptr current_;               // GUARDED_BY(mu_)
+  std::atomic<std::uint64_t> generation_{0};  // versions installed (index/concepts.hpp)
   // throttle()'s lock-free answer: no error, not closed, level 0 under the
   // slowdown trigger. Written under mu_ wherever those change, so a writer
   // does not take mu_ (which every lookup takes) on each write.
@@ -596,6 +600,7 @@ template <class Compaction, class Options, class Cmp>
     }
   }
   current_ = std::move(*v);
+  generation_.fetch_add(1, std::memory_order_release);
   flushed_.store(current_->flushed_sequence, std::memory_order_release);
   unthrottled_.store(bg_error_.ok() && !closed_ &&
                          (opt_.disable_auto_compactions ||
