@@ -8,11 +8,13 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -115,6 +117,35 @@ TEST_CASE_TEMPLATE("refresh: across rotations and flushes the iterator reads wha
     REQUIRE(it.valid() == fresh.valid());
     if (it.valid()) CHECK(it.key() == fresh.key());
   }
+}
+
+// Every write acknowledged before refresh() is visible after it, while a
+// writer rotates and flushes memtables underneath.
+TEST_CASE_TEMPLATE("refresh: beside a writer, each refresh sees every acknowledged write", E, kv::bptree_db,
+                   kv::lsm_db) {
+  E db = open_engine<E>(std::size_t{32} << 10);
+  constexpr int k_writes = 6000;
+  std::atomic<int> acked{-1};
+  std::thread writer([&] {
+    for (int i = 0; i < k_writes; ++i) {
+      if (!db.put(key_of(i), std::string(100, 'w')).ok()) return;
+      acked.store(i, std::memory_order_release);
+    }
+  });
+  auto it = db.iterator();
+  int checks = 0, misses = 0;
+  for (int seen = -1; seen < k_writes - 1; ++checks) {
+    seen = acked.load(std::memory_order_acquire);
+    if (seen < 0) continue;
+    if (!it.refresh().ok()) break;
+    it.seek(key_of(seen));
+    misses += it.valid() && it.key() == key_of(seen) ? 0 : 1;
+  }
+  writer.join();
+  CHECK(misses == 0);
+  CHECK(checks > 0);
+  CHECK(acked.load() == k_writes - 1);
+  CHECK(db.stats().flushes > 2);
 }
 
 // index::memory under mvcc replaces its memtable when it collects old
