@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../../io/forwarding_fs.hpp"
 #include "lsm_env.hpp"
 
 namespace {
@@ -22,8 +23,10 @@ const std::filesystem::path k_dir = "/db";
 
 // A memory_fs whose table creates from any thread but the owner's wait while
 // the gate is closed: it holds a background compaction back.
-class gated_fs final : public io::file_system {
+class gated_fs final : public jadekv_test::forwarding_fs {
  public:
+  gated_fs() : forwarding_fs(std::make_shared<io::memory_fs>()) {}
+
   void close_gate() {
     std::lock_guard g(mu_);
     open_ = false;
@@ -50,20 +53,10 @@ class gated_fs final : public io::file_system {
         --waiting_;
       }
     }
-    return inner_.open(p, mode);
+    return inner_->open(p, mode);
   }
-  kv::status rename(const std::filesystem::path& a, const std::filesystem::path& b) override { return inner_.rename(a, b); }
-  kv::status remove(const std::filesystem::path& p) override { return inner_.remove(p); }
-  kv::result<std::vector<std::string>> list(const std::filesystem::path& d) override { return inner_.list(d); }
-  kv::status mkdir(const std::filesystem::path& p) override { return inner_.mkdir(p); }
-  kv::status sync_dir(const std::filesystem::path& d) override { return inner_.sync_dir(d); }
-  kv::result<std::uint64_t> file_size(const std::filesystem::path& p) override { return inner_.file_size(p); }
-  kv::result<bool> exists(const std::filesystem::path& p) override { return inner_.exists(p); }
-  kv::status truncate(const std::filesystem::path& p, std::uint64_t n) override { return inner_.truncate(p, n); }
-  kv::result<std::unique_ptr<io::file_lock>> lock(const std::filesystem::path& p) override { return inner_.lock(p); }
 
  private:
-  io::memory_fs inner_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool open_ = true;

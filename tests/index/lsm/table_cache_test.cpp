@@ -8,6 +8,7 @@
 
 #include "jadekv/index/lsm/table_cache.hpp"
 #include "jadekv/io/memory_fs.hpp"
+#include "../../io/forwarding_fs.hpp"
 #include "table_env.hpp"
 
 namespace {
@@ -15,50 +16,30 @@ namespace {
 using namespace lsm_test;
 
 // A file system that counts the files it has open right now.
-class counting_fs final : public io::file_system {
+class counting_fs final : public jadekv_test::forwarding_fs {
  public:
-  explicit counting_fs(std::shared_ptr<io::file_system> base) : base_(std::move(base)) {}
+  explicit counting_fs(std::shared_ptr<io::file_system> base) : forwarding_fs(std::move(base)) {}
 
-  class counted_file final : public io::file {
+  class counted_file final : public jadekv_test::forwarding_file {
    public:
-    counted_file(std::unique_ptr<io::file> f, std::atomic<int>& open) : f_(std::move(f)), open_(open) { ++open_; }
+    counted_file(std::unique_ptr<io::file> f, std::atomic<int>& open) : forwarding_file(std::move(f)), open_(open) {
+      ++open_;
+    }
     ~counted_file() override { --open_; }
-    result<std::string_view> read_at(std::uint64_t o, std::size_t n, char* s) override { return f_->read_at(o, n, s); }
-    status append(std::string_view d) override { return f_->append(d); }
-    status write_at(std::uint64_t o, std::string_view d) override { return f_->write_at(o, d); }
-    status sync() override { return f_->sync(); }
-    status datasync() override { return f_->datasync(); }
-    result<std::uint64_t> size() override { return f_->size(); }
-    status truncate(std::uint64_t n) override { return f_->truncate(n); }
-    status close() override { return f_->close(); }
-    const std::filesystem::path& path() const noexcept override { return f_->path(); }
 
    private:
-    std::unique_ptr<io::file> f_;
     std::atomic<int>& open_;
   };
 
   result<std::unique_ptr<io::file>> open(const std::filesystem::path& p, io::open_mode m) override {
-    auto f = base_->open(p, m);
+    auto f = inner_->open(p, m);
     if (!f) return f.status();
     ++opens;
     return std::unique_ptr<io::file>(std::make_unique<counted_file>(std::move(*f), open_files));
   }
-  status rename(const std::filesystem::path& a, const std::filesystem::path& b) override { return base_->rename(a, b); }
-  status remove(const std::filesystem::path& p) override { return base_->remove(p); }
-  result<std::vector<std::string>> list(const std::filesystem::path& d) override { return base_->list(d); }
-  status mkdir(const std::filesystem::path& p) override { return base_->mkdir(p); }
-  status sync_dir(const std::filesystem::path& d) override { return base_->sync_dir(d); }
-  result<std::uint64_t> file_size(const std::filesystem::path& p) override { return base_->file_size(p); }
-  result<bool> exists(const std::filesystem::path& p) override { return base_->exists(p); }
-  status truncate(const std::filesystem::path& p, std::uint64_t n) override { return base_->truncate(p, n); }
-  result<std::unique_ptr<io::file_lock>> lock(const std::filesystem::path& p) override { return base_->lock(p); }
 
   std::atomic<int> open_files{0};
   std::atomic<int> opens{0};
-
- private:
-  std::shared_ptr<io::file_system> base_;
 };
 
 // Writes tables 1..n into /db, table i holding keys "t<i>-..." at seq i.
