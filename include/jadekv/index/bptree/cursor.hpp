@@ -178,9 +178,10 @@ class cursor final : public ::jadekv::detail::internal_iterator {
     if (!ahead_) return;
     const char* p = ahead_.data();
     const std::size_t n = ahead_.size();
+    // By bytes, not lines: a page starts inside a line (page_ref.hpp).
     for (std::size_t off = 0; off < 3 * 64 && off < n; off += 64) {
       __builtin_prefetch(p + off);
-      __builtin_prefetch(p + n - 64 - off);
+      __builtin_prefetch(p + n - 1 - off);
     }
   }
 
