@@ -185,7 +185,7 @@ class db_iterator {
     std::uint64_t epoch = 0;             // the owner's memtable set, when made
     std::uint64_t store_generation = 0;  // the owner's index view, when made
     bool mem_sourced = false;            // the active memtable gave sources
-    bool rebuild_always = false;         // refresh() cannot keep what it reads
+    bool over_snapshot = false;          // refresh() moves it to the newest data
     bool verify_checksums = true, fill_cache = true;
   };
 

@@ -337,12 +337,21 @@ class engine : detail::composition<M, P, I, C> {
   explicit engine(std::unique_ptr<state> s) noexcept : s_(std::move(s)) {}
 
   status check_open() const { return is_open() ? status{} : status::closed(); }
+  // The store tells when its view changes (index/concepts.hpp item 6).
+  static constexpr bool k_store_generation = requires(const store_type& s) { s.generation(); };
+  // refresh() may keep an iterator's sources: the memtable's cursor walks
+  // the live table (no sorted copy), so it sees entries that arrive after
+  // it was made; and the store's view cannot change unseen.
+  static constexpr bool k_refresh_keeps = memtable::ordered<M> && (!k_durable || k_store_generation);
+
   // An iterator over the newest data of st (refresh() rebuilds with it).
   static iterator_type latest_iterator(const state& st, const read_options& ro);
+  // What every iterator this engine makes carries for refresh().
+  static typename iterator_type::renewal renewal_of(const state& st, const read_options& ro);
   // db_iterator::refresh() of an iterator this engine made.
   static void renew(const void* owner, iterator_type& it);
-  // The store's view generation, or nullopt when it has none to offer.
-  static std::optional<std::uint64_t> store_generation(const state& st);
+  // The store's view generation (0 without one).
+  static std::uint64_t store_generation(const state& st);
   static iterator_type error_iterator(status s, const read_options& ro) {
     return iterator_type(std::make_unique<detail::error_iterator>(std::move(s)), comparator_type{}, 0, ro);
   }
@@ -695,12 +704,8 @@ auto engine<M, P, I, C>::iterator(const read_options& ro) const -> iterator_type
     if (sources.size() == 1) in = std::move(sources.front());
     else in = std::make_unique<detail::merging_iterator<comparator_type>>(s_->cmp, std::move(sources));
     iterator_type it(std::move(in), s_->cmp, st.seq, ro, ro.snapshot->state_);
-    // refresh() leaves the snapshot for the newest data.
-    it.renewal_.owner = s_.get();
-    it.renewal_.renew = &renew;
-    it.renewal_.rebuild_always = true;
-    it.renewal_.verify_checksums = ro.verify_checksums;
-    it.renewal_.fill_cache = ro.fill_cache;
+    it.renewal_ = renewal_of(*s_, ro);
+    it.renewal_.over_snapshot = true;  // refresh() leaves it for the newest data
     return it;
   }
   s_->iterators.add();
@@ -715,7 +720,7 @@ auto engine<M, P, I, C>::latest_iterator(const state& st, const read_options& ro
   std::vector<std::unique_ptr<detail::internal_iterator>> sources;
   sources.reserve(8);  // the memtables and the store's sources, in one allocation as a rule
   std::shared_ptr<const void> pin;
-  typename iterator_type::renewal renewal;
+  typename iterator_type::renewal renewal = renewal_of(st, ro);
   {
     std::shared_lock view(st.view);
     st.mem->add_sources(sources);
@@ -737,41 +742,37 @@ auto engine<M, P, I, C>::latest_iterator(const state& st, const read_options& ro
   }
   // Before the store's sources: a generation read first and a view taken
   // later can only make refresh() rebuild once more than it had to.
-  const std::optional<std::uint64_t> generation = store_generation(st);
+  renewal.store_generation = store_generation(st);
   if constexpr (k_durable) st.store->add_sources(sources, ro);
   std::unique_ptr<detail::internal_iterator> in;
   if (sources.size() == 1) in = std::move(sources.front());
   else in = std::make_unique<detail::merging_iterator<comparator_type>>(st.cmp, std::move(sources));
   iterator_type it(std::move(in), st.cmp, read_seq, ro, std::move(pin));
-  renewal.owner = &st;
-  renewal.renew = &renew;
-  renewal.store_generation = generation.value_or(0);
-  // Only a memtable whose cursor walks the live table (no sorted copy) sees
-  // entries that arrive after it was made; and without a generation the
-  // store's view may have changed unseen.
-  renewal.rebuild_always = !memtable::ordered<M> || !generation;
-  renewal.verify_checksums = ro.verify_checksums;
-  renewal.fill_cache = ro.fill_cache;
   it.renewal_ = renewal;
   return it;
 }
 
 template <class M, class P, class I, class C>
-std::optional<std::uint64_t> engine<M, P, I, C>::store_generation(const state& st) {
-  if constexpr (!k_durable) {
-    (void)st;
-    return 0;
-  } else if constexpr (requires { st.store->generation(); }) {
-    return st.store->generation();
-  } else {
-    return std::nullopt;
-  }
+auto engine<M, P, I, C>::renewal_of(const state& st, const read_options& ro) -> typename iterator_type::renewal {
+  typename iterator_type::renewal r;
+  r.owner = &st;
+  r.renew = &renew;
+  r.verify_checksums = ro.verify_checksums;
+  r.fill_cache = ro.fill_cache;
+  return r;
+}
+
+template <class M, class P, class I, class C>
+std::uint64_t engine<M, P, I, C>::store_generation(const state& st) {
+  if constexpr (k_store_generation) return st.store->generation();
+  (void)st;
+  return 0;
 }
 
 template <class M, class P, class I, class C>
 void engine<M, P, I, C>::renew(const void* owner, iterator_type& it) {
   const state& st = *static_cast<const state*>(owner);
-  if (!it.renewal_.rebuild_always) {
+  if (k_refresh_keeps && !it.renewal_.over_snapshot) {
     std::shared_lock view(st.view);
     // Sequence first, as in latest_iterator: an entry it covers was in the
     // active memtable before the emptiness check below.

@@ -14,6 +14,7 @@
 //   2. Any error leaves the cursor invalid with status() saying why.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -178,11 +179,9 @@ class cursor final : public ::jadekv::detail::internal_iterator {
     if (!ahead_) return;
     const char* p = ahead_.data();
     const std::size_t n = ahead_.size();
-    // By bytes, not lines: a page starts inside a line (page_ref.hpp).
-    for (std::size_t off = 0; off < 3 * 64 && off < n; off += 64) {
-      __builtin_prefetch(p + off);
-      __builtin_prefetch(p + n - 1 - off);
-    }
+    const std::size_t edge = std::min<std::size_t>(3 * 64, n);
+    prefetch_lines(p, p + edge);
+    prefetch_lines(p + n - edge, p + n);
   }
 
   // From a leaf index that may be one past its page, to the next cell.

@@ -39,6 +39,13 @@
 
 namespace jadekv::inline v0::index::detail::bptree {
 
+// Asks for every cache line holding a byte of [begin, end). By lines of the
+// address, not of the page: a page starts inside a line (page_ref.hpp).
+inline void prefetch_lines(const char* begin, const char* end) noexcept {
+  const std::uintptr_t start = reinterpret_cast<std::uintptr_t>(begin);
+  for (const char* line = begin - start % 64; line < end; line += 64) __builtin_prefetch(line);
+}
+
 // ---- sizes -----------------------------------------------------------------
 
 // The largest cell plus its slot a page of size p accepts (invariant 2).
@@ -240,11 +247,7 @@ std::size_t cells_before_by_heads(const char* p, std::string_view key) noexcept 
   const std::string_view prefix = page_prefix(p);
   // The probes below read a chain of slot lines, each depending on the
   // last: ask for all of them at once, so their misses overlap.
-  // (A page starts inside a cache line, after page_ref's count.)
-  const char* slots_end = prefix.data() + prefix.size();
-  for (const char* line = p + (64 - reinterpret_cast<std::uintptr_t>(p) % 64); line < slots_end; line += 64) {
-    __builtin_prefetch(line);
-  }
+  prefetch_lines(p, prefix.data() + prefix.size());
   const std::size_t shared = std::min(prefix.size(), key.size());
   if (const int c = shared == 0 ? 0 : std::memcmp(key.data(), prefix.data(), shared); c != 0) return c < 0 ? 0 : count;
   if (key.size() < prefix.size()) return 0;  // a proper prefix of every key
