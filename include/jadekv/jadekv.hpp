@@ -25,6 +25,7 @@
 #include "jadekv/index/bptree.hpp"
 #include "jadekv/index/lsm.hpp"
 #include "jadekv/index/memory.hpp"
+#include "jadekv/instantiation.hpp"
 #include "jadekv/io/file_system.hpp"
 #include "jadekv/io/posix_fs.hpp"
 #include "jadekv/memtable/concepts.hpp"

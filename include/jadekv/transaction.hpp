@@ -50,6 +50,10 @@ struct key_less {
   bool operator()(std::string_view a, std::string_view b) const { return cmp.compare(a, b) < 0; }
 };
 
+// A transaction's buffered writes: key -> value, or nullopt for an erase.
+template <class Cmp>
+using tx_write_set = std::map<std::string, std::optional<std::string>, key_less<Cmp>>;
+
 // A range an iterator of a serializable transaction may have read.
 struct key_range {
   std::optional<std::string> lower, upper;  // [lower, upper); absent = unbounded
@@ -61,8 +65,7 @@ template <class Engine>
 class transaction {
  public:
   using comparator_type = typename Engine::comparator_type;
-  // key -> value, or nullopt for an erase
-  using write_set = std::map<std::string, std::optional<std::string>, detail::key_less<comparator_type>>;
+  using write_set = detail::tx_write_set<comparator_type>;
   using iterator_type = transaction_iterator<comparator_type, write_set>;
 
   transaction(transaction&& o) noexcept
@@ -186,6 +189,16 @@ class transaction {
   std::vector<detail::key_range> ranges_;
   bool active_;
   ::jadekv::status ended_;  // what calls return once the transaction is not active
+};
+
+// An engine without snapshots has no transactions (begin() is an mvcc
+// engine's). The class exists, empty and unconstructible, so that
+// instantiation.hpp can name transaction<E> for every engine E.
+template <class Engine>
+  requires(!Engine::concurrency_type::snapshots)
+class transaction<Engine> {
+ public:
+  transaction() = delete;
 };
 
 }  // namespace jadekv::inline v0

@@ -23,4 +23,10 @@ concept policy = requires {
   { C::snapshots } -> std::convertible_to<bool>;
 };
 
+// False for a policy whose template parameters are out of range (the policy's
+// own static_assert says how). The engine checks it before the concept, which
+// would instantiate the policy: its static_assert is then the one error.
+template <class C>
+inline constexpr bool parameters_in_range = true;
+
 }  // namespace jadekv::inline v0::concurrency

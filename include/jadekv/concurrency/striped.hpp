@@ -8,14 +8,24 @@
 #include <cstddef>
 #include <string_view>
 
+#include "jadekv/concurrency/concepts.hpp"
 #include "jadekv/concurrency/detail/sharded_tables.hpp"
 #include "jadekv/memtable/concepts.hpp"
 
 namespace jadekv::inline v0::concurrency {
 
+// N is checked where striped<N> is used, not in its body: an engine over
+// striped<0> fails its composition check with the rule as its one error (an
+// assertion here would fire again wherever the compiler looks into the type),
+// and the memtable set asserts it too.
 template <std::size_t N = 16>
+struct striped;
+
+template <std::size_t N>
+inline constexpr bool parameters_in_range<striped<N>> = N >= 1 && N <= 4096;
+
+template <std::size_t N>
 struct striped {
-  static_assert(N >= 1 && N <= 4096, "concurrency::striped<N>: N shards must be between 1 and 4096");
 
   struct options {};
   static constexpr std::string_view name = "striped";

@@ -36,7 +36,9 @@ constexpr bool store_serves_snapshots() {
 // only the cross-policy rules below may still reject it.
 template <class M, class P, class I, class C>
 constexpr bool is_well_formed_composition() {
-  if constexpr (!memtable::table<M> || !persist::policy<P> || !index::policy<I> || !concurrency::policy<C>) return false;
+  if constexpr (!concurrency::parameters_in_range<C>) return false;
+  else if constexpr (!memtable::table<M> || !persist::policy<P> || !index::policy<I> || !concurrency::policy<C>)
+    return false;
   else return store_models_seam<M, I>();
 }
 
@@ -67,8 +69,17 @@ struct composition {
                 "jadekv::engine<M, P, I, C>: I must be an index policy (model jadekv::index::policy) such as "
                 "index::memory<>");
 
-  static constexpr bool concurrency_ok = concurrency::policy<C>;
-  static_assert(concurrency_ok,
+  static constexpr bool parameters_ok = concurrency::parameters_in_range<C>;
+  static_assert(parameters_ok,
+                "jadekv::engine<M, P, I, C>: C's parameters are out of range (concurrency::striped<N>: N shards must "
+                "be between 1 and 4096)");
+
+  // Not asked of a policy with bad parameters: the concept would instantiate it.
+  static constexpr bool concurrency_ok = [] {
+    if constexpr (parameters_ok) return concurrency::policy<C>;
+    else return false;
+  }();
+  static_assert(!parameters_ok || concurrency_ok,
                 "jadekv::engine<M, P, I, C>: C must be a concurrency policy (model jadekv::concurrency::policy) "
                 "such as concurrency::single<>, striped<N>, lock_free<> or mvcc<>");
 

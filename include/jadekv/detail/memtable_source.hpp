@@ -23,6 +23,7 @@ struct no_lock {
   void lock_shared() noexcept {}
   void unlock_shared() noexcept {}
   void lock() noexcept {}
+  bool try_lock() noexcept { return true; }
   void unlock() noexcept {}
 };
 

@@ -27,6 +27,8 @@ namespace jadekv::inline v0::concurrency::detail {
 
 template <memtable::table M, std::size_t N>
 class sharded_tables {
+  static_assert(N >= 1 && N <= 4096, "concurrency::striped<N>: N shards must be between 1 and 4096");
+
  public:
   using comparator_type = typename M::comparator_type;
 
