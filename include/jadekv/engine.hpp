@@ -220,7 +220,7 @@ class engine : detail::composition<M, P, I, C> {
   ::jadekv::stats stats() const;
   // Makes every acknowledged write durable (persist policies that can) and
   // releases the directory. Idempotent.
-  status close();
+  [[gnu::cold]] status close();
 
   bool is_open() const noexcept { return s_ != nullptr && !s_->closed; }
 
@@ -356,7 +356,7 @@ class engine : detail::composition<M, P, I, C> {
   static void renew(const void* owner, iterator_type& it);
   // The store's view generation (0 without one).
   static std::uint64_t store_generation(const state& st);
-  static iterator_type error_iterator(status s, const read_options& ro) {
+  [[gnu::cold]] static iterator_type error_iterator(status s, const read_options& ro) {
     return iterator_type(std::make_unique<detail::error_iterator>(std::move(s)), comparator_type{}, 0, ro);
   }
   friend class transaction<engine>;
@@ -390,9 +390,9 @@ class engine : detail::composition<M, P, I, C> {
   sequence_number take_sequences(std::uint32_t n);
   status maybe_rotate();
   [[gnu::cold]] static status rotate_locked(state& st);
-  static void rotate_if_idle(state& st);
+  [[gnu::cold]] static void rotate_if_idle(state& st);
   status wait_for_flush();
-  static void flush_loop_of(state& st);
+  [[gnu::cold]] static void flush_loop_of(state& st);
   static status flush_tables(store_type& store, const tables_type& t, const comparator_type& cmp,
                              sequence_number last, sequence_number oldest);
 

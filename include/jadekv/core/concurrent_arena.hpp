@@ -45,7 +45,7 @@ class concurrent_arena {
 
   // shards == 0 picks detail::default_shard_count(); others round up to a power of two.
   // recycler: where blocks come from and go back to (core/block_recycler.hpp); may be null.
-  explicit concurrent_arena(std::size_t block_size = k_default_block_size, std::size_t shards = 0,
+  [[gnu::cold]] explicit concurrent_arena(std::size_t block_size = k_default_block_size, std::size_t shards = 0,
                             std::shared_ptr<block_recycler> recycler = {},
                             std::size_t max_block_size = io::k_huge_page_size);
 
