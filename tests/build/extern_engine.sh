@@ -44,7 +44,7 @@ members='jadekv::v0::(engine<[^(]*>::(open|put|erase|write|get|iterator|flush|cl
 fail=0
 for with_extern in 0 1; do
   unit $with_extern > "$tmp/u$with_extern.cpp"
-  $cxx -std=c++20 -O1 -pthread -I"$root/include" -c "$tmp/u$with_extern.cpp" -o "$tmp/u$with_extern.o"
+  $cxx -std=c++20 -O0 -pthread -I"$root/include" -c "$tmp/u$with_extern.cpp" -o "$tmp/u$with_extern.o"
   defined=$(nm -C --defined-only "$tmp/u$with_extern.o" | grep -cE "$members" || true)
   echo "extern=$with_extern: $defined engine members defined in the unit ($(size "$tmp/u$with_extern.o" | awk 'NR == 2 { print $1 }') bytes of text)"
   if [ "$with_extern" = 0 ] && [ "$defined" -lt 8 ]; then echo "FAIL the check does not see the engine's members"; fail=1; fi
