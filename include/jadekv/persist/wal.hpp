@@ -128,7 +128,7 @@ class wal {
     c.max_group_wait = o.max_group_wait;
     c.block_size = static_cast<std::uint32_t>(BlockSize);
     c.args = args;
-    auto core = detail::wal_core::open(std::move(fs), dir, c);
+    auto core = detail::wal_core<>::open(std::move(fs), dir, c);
     if (!core) return core.status();
     return wal(std::move(*core));
   }
@@ -143,14 +143,14 @@ class wal {
   void note_file_number(std::uint64_t n) { core().note_file_number(n); }
 
  private:
-  explicit wal(std::unique_ptr<detail::wal_core> c) noexcept : core_(std::move(c)) {}
+  explicit wal(std::unique_ptr<detail::wal_core<>> c) noexcept : core_(std::move(c)) {}
 
-  detail::wal_core& core() const {
+  detail::wal_core<>& core() const {
     if (!core_) ::jadekv::detail::contract_violation("persist::wal used after being moved from");
     return *core_;
   }
 
-  std::unique_ptr<detail::wal_core> core_;
+  std::unique_ptr<detail::wal_core<>> core_;
 };
 
 }  // namespace jadekv::inline v0::persist

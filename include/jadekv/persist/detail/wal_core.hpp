@@ -119,6 +119,7 @@ struct wal_config {
   log_open_args args;
 };
 
+template <class = void>
 class wal_core {
  public:
   // Creates dir if missing, takes its lock (unless args say the caller holds
@@ -296,8 +297,9 @@ class wal_core {
 // ---------------------------------------------------------------------------
 // Implementation.
 
-inline result<std::unique_ptr<wal_core>> wal_core::open(std::shared_ptr<io::file_system> fs,
-                                                        const std::filesystem::path& dir, const wal_config& c) {
+template <class D>
+auto wal_core<D>::open(std::shared_ptr<io::file_system> fs,
+                                                        const std::filesystem::path& dir, const wal_config& c) -> result<std::unique_ptr<wal_core>> {
   if (!fs) return status::invalid_argument("wal: no file system");
   if (!log_format::valid_block_size(c.block_size)) {
     return status::invalid_argument(
@@ -344,20 +346,23 @@ inline result<std::unique_ptr<wal_core>> wal_core::open(std::shared_ptr<io::file
   return core;
 }
 
-inline status wal_core::refuse_locked() const {
+template <class D>
+status wal_core<D>::refuse_locked() const {
   if (closed_) return status::closed("wal: closed");
   if (!recovered_) return status::invalid_argument("wal: append before recover()");
   return error_;
 }
 
-inline status wal_core::fail(status s) {
+template <class D>
+status wal_core<D>::fail(status s) {
   std::lock_guard g(mu_);
   if (error_.ok()) error_ = s.with_context("wal: writes refused until reopened after");
   return error_;
 }
 
+template <class D>
 template <class Work>
-auto wal_core::exclusive(Work&& work) -> decltype(work()) {
+auto wal_core<D>::exclusive(Work&& work) -> decltype(work()) {
   writer me;
   std::unique_lock l(mu_);
   queue_.push_back(&me);
@@ -371,7 +376,8 @@ auto wal_core::exclusive(Work&& work) -> decltype(work()) {
   return r;
 }
 
-inline status wal_core::start_segment(std::uint64_t number, sequence_number first_sequence, std::uint64_t prev,
+template <class D>
+status wal_core<D>::start_segment(std::uint64_t number, sequence_number first_sequence, std::uint64_t prev,
                                       std::uint64_t prev_end) {
   const std::string name = segment_file_name(number);
   const auto tmp = path_of(temp_file_name(name));
@@ -405,7 +411,8 @@ inline status wal_core::start_segment(std::uint64_t number, sequence_number firs
   return {};
 }
 
-inline status wal_core::append(write_batch& b, bool sync) {
+template <class D>
+status wal_core<D>::append(write_batch& b, bool sync) {
   sync = sync || cfg_.sync_every_write;
   std::unique_lock l(mu_);
   if (auto s = refuse_locked(); !s.ok()) return s;
@@ -497,7 +504,8 @@ inline status wal_core::append(write_batch& b, bool sync) {
   return out;
 }
 
-inline status wal_core::append_alone(write_batch& b) {
+template <class D>
+status wal_core<D>::append_alone(write_batch& b) {
   const sequence_number seq = last_sequence_.load(std::memory_order_relaxed);
   if (b.count() > k_max_sequence - seq) {
     return refuse_after_locked(status::invalid_argument("wal: sequence numbers exhausted"));
@@ -511,7 +519,8 @@ inline status wal_core::append_alone(write_batch& b) {
   return {};
 }
 
-inline status wal_core::refuse_after_locked(const status& s) {
+template <class D>
+status wal_core<D>::refuse_after_locked(const status& s) {
   if (error_.ok()) {
     error_ = s.with_context(jadekv::detail::concat(
         {"wal: writes refused until reopened after segment ", segment_file_name(segment_), " failed"}));
@@ -519,7 +528,8 @@ inline status wal_core::refuse_after_locked(const status& s) {
   return error_;
 }
 
-inline status wal_core::write_records(const write_batch* alone, std::uint64_t end) {
+template <class D>
+status wal_core<D>::write_records(const write_batch* alone, std::uint64_t end) {
   const auto for_each = [&](auto&& f) {
     if (alone != nullptr) f(*alone);
     else
@@ -535,7 +545,8 @@ inline status wal_core::write_records(const write_batch* alone, std::uint64_t en
   return file_->write_at(offset_, buf_);
 }
 
-inline char* wal_core::tail_room(std::uint64_t n) {
+template <class D>
+char* wal_core<D>::tail_room(std::uint64_t n) {
   constexpr std::uint64_t a = io::k_map_alignment;
   if (map_tail_ && offset_ + n > window_start_ + window_.size()) {
     // Reserves ahead about what the segment holds, 64 KiB to k_tail_window:
@@ -558,7 +569,8 @@ inline char* wal_core::tail_room(std::uint64_t n) {
   return map_tail_ ? window_.data() + (offset_ - window_start_) : nullptr;
 }
 
-inline status wal_core::cut_back_tail() {
+template <class D>
+status wal_core<D>::cut_back_tail() {
   if (reserved_to_ > offset_) {
     if (auto s = file_->truncate(offset_); !s.ok()) return s;
     reserved_to_ = offset_;
@@ -566,7 +578,8 @@ inline status wal_core::cut_back_tail() {
   return {};
 }
 
-inline status wal_core::seal_tail() {
+template <class D>
+status wal_core<D>::seal_tail() {
   const bool reserved = reserved_to_ > offset_;
   if (auto s = cut_back_tail(); !s.ok()) return s;
   if (reserved || synced_offset_ < offset_) {
@@ -577,7 +590,8 @@ inline status wal_core::seal_tail() {
   return {};
 }
 
-inline status wal_core::sync_older() {
+template <class D>
+status wal_core<D>::sync_older() {
   std::vector<std::uint64_t> todo;
   {
     std::lock_guard g(files_mu_);
@@ -597,7 +611,8 @@ inline status wal_core::sync_older() {
   return {};
 }
 
-inline result<rotation> wal_core::rotate() {
+template <class D>
+result<rotation> wal_core<D>::rotate() {
   return exclusive([&]() -> result<rotation> {
     {
       std::lock_guard g(mu_);
@@ -619,7 +634,8 @@ inline result<rotation> wal_core::rotate() {
   });
 }
 
-inline status wal_core::release_segments_before(std::uint64_t number) {
+template <class D>
+status wal_core<D>::release_segments_before(std::uint64_t number) {
   std::vector<std::uint64_t> released;
   {
     std::lock_guard g(files_mu_);
@@ -648,7 +664,8 @@ inline status wal_core::release_segments_before(std::uint64_t number) {
   return sync_dir().with_context("wal: release segments");
 }
 
-inline status wal_core::close() {
+template <class D>
+status wal_core<D>::close() {
   return exclusive([&]() -> status {
     status s;
     {
@@ -669,7 +686,8 @@ inline status wal_core::close() {
   });
 }
 
-inline ::jadekv::persist::stats wal_core::stats() const {
+template <class D>
+::jadekv::persist::stats wal_core<D>::stats() const {
   ::jadekv::persist::stats out;
   {
     std::lock_guard g(mu_);
@@ -680,7 +698,8 @@ inline ::jadekv::persist::stats wal_core::stats() const {
   return out;
 }
 
-inline status wal_core::set_aside(std::uint64_t number) {
+template <class D>
+status wal_core<D>::set_aside(std::uint64_t number) {
   const std::string name = segment_file_name(number);
   if (auto s = fs_->rename(path_of(name), path_of(discarded_file_name(name))); !s.ok()) return s;
   std::lock_guard g(files_mu_);
@@ -688,7 +707,8 @@ inline status wal_core::set_aside(std::uint64_t number) {
   return {};
 }
 
-inline result<std::optional<wal_core::header_fields>> wal_core::read_header(std::uint64_t number) {
+template <class D>
+auto wal_core<D>::read_header(std::uint64_t number) -> result<std::optional<header_fields>> {
   auto f = fs_->open(path_of(segment_file_name(number)), io::open_mode::read_only);
   if (!f) return f.status();
   auto size = (*f)->size();
@@ -700,7 +720,8 @@ inline result<std::optional<wal_core::header_fields>> wal_core::read_header(std:
   return std::optional<header_fields>{header_fields{rd.first_sequence(), rd.prev_segment(), rd.prev_end()}};
 }
 
-inline status wal_core::set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from,
+template <class D>
+status wal_core<D>::set_aside_from(const std::vector<std::uint64_t>& todo, std::size_t from,
                                        const std::string& why) {
   for (std::size_t j = from; j < todo.size(); ++j) {
     const std::string name = segment_file_name(todo[j]);
@@ -718,13 +739,15 @@ inline status wal_core::set_aside_from(const std::vector<std::uint64_t>& todo, s
   return from < todo.size() ? sync_dir() : status{};
 }
 
-inline result<bool> wal_core::lost_tail(std::uint64_t number, std::uint64_t next, std::uint64_t end) {
+template <class D>
+result<bool> wal_core<D>::lost_tail(std::uint64_t number, std::uint64_t next, std::uint64_t end) {
   auto h = read_header(next);
   if (!h) return h.status();
   return *h && (*h)->prev == number && (*h)->prev_end > end;
 }
 
-inline status wal_core::cut_segment(std::uint64_t number, std::uint64_t keep) {
+template <class D>
+status wal_core<D>::cut_segment(std::uint64_t number, std::uint64_t keep) {
   if (keep < log_format::k_v1_header_size) {
     if (auto s = set_aside(number); !s.ok()) return s;
     report_.ignored.push_back(jadekv::detail::concat(
@@ -739,7 +762,8 @@ inline status wal_core::cut_segment(std::uint64_t number, std::uint64_t keep) {
   return (*f)->close();
 }
 
-inline status wal_core::on_damage(const std::vector<std::uint64_t>& todo, std::size_t i, log_reader& rd,
+template <class D>
+status wal_core<D>::on_damage(const std::vector<std::uint64_t>& todo, std::size_t i, log_reader& rd,
                                   std::uint64_t size, const log_damage& d) {
   const std::uint64_t number = todo[i];
   const std::string where =
@@ -796,7 +820,8 @@ inline status wal_core::on_damage(const std::vector<std::uint64_t>& todo, std::s
   return status::invalid_argument("wal: unknown recovery mode");
 }
 
-inline status wal_core::recover(const replay_base* base, apply_fn apply) {
+template <class D>
+status wal_core<D>::recover(const replay_base* base, apply_fn apply) {
   {
     std::lock_guard g(mu_);
     if (closed_) return status::closed("wal: closed");
