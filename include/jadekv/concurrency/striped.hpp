@@ -22,7 +22,7 @@ template <std::size_t N = 16>
 struct striped;
 
 template <std::size_t N>
-inline constexpr bool parameters_in_range<striped<N>> = N >= 1 && N <= 4096;
+inline constexpr bool parameters_in_range<striped<N>> = N >= 1 && N <= detail::k_max_shards;
 
 template <std::size_t N>
 struct striped {

@@ -48,33 +48,33 @@
 
 namespace jadekv::inline v0::io {
 
+// The three classes are templates only so that units which do not use them
+// do not compile them (README, "Build cost"); posix_fs names the one there is.
+template <class = void>
 class posix_file final : public file {
  public:
   // Takes ownership of fd.
   posix_file(int fd, std::filesystem::path p) noexcept : fd_(fd), path_(std::move(p)) {}
   ~posix_file() override { (void)close(); }
 
-  // Declared inline so that no virtual is a key function: otherwise g++ emits
-  // the vtable and every override into each translation unit that includes
-  // this header, used or not.
-  inline result<std::string_view> read_at(std::uint64_t offset, std::size_t n, char* scratch) override;
-  inline status append(std::string_view data) override;
-  inline status write_at(std::uint64_t offset, std::string_view data) override;
-  inline status sync() override;
-  inline status datasync() override;
-  inline result<std::uint64_t> size() override;
-  inline status truncate(std::uint64_t n) override;
-  inline status close() override;
+  result<std::string_view> read_at(std::uint64_t offset, std::size_t n, char* scratch) override;
+  status append(std::string_view data) override;
+  status write_at(std::uint64_t offset, std::string_view data) override;
+  status sync() override;
+  status datasync() override;
+  result<std::uint64_t> size() override;
+  status truncate(std::uint64_t n) override;
+  status close() override;
   const std::filesystem::path& path() const noexcept override { return path_; }
-  inline std::string_view map(std::uint64_t n) override;
-  inline result<std::span<char>> map_for_append(std::uint64_t offset, std::size_t n) override;
-  inline void start_writeback(std::uint64_t offset, std::uint64_t n) noexcept override;
+  std::string_view map(std::uint64_t n) override;
+  result<std::span<char>> map_for_append(std::uint64_t offset, std::size_t n) override;
+  void start_writeback(std::uint64_t offset, std::uint64_t n) noexcept override;
 
   // The descriptor, or -1 once closed.
   int native_handle() const noexcept { return fd_; }
 
  private:
-  inline status pwrite_all(const char* op, std::uint64_t offset, std::string_view data);
+  status pwrite_all(const char* op, std::uint64_t offset, std::string_view data);
 
   int fd_;
   std::filesystem::path path_;
@@ -83,6 +83,7 @@ class posix_file final : public file {
   std::span<char> append_map_;  // map_for_append's; released by the next call and close()
 };
 
+template <class = void>
 class posix_lock final : public file_lock {
  public:
   // Takes ownership of fd, which holds the flock.
@@ -98,24 +99,27 @@ class posix_lock final : public file_lock {
   std::filesystem::path path_;
 };
 
-class posix_fs final : public file_system {
+template <class = void>
+class basic_posix_fs final : public file_system {
  public:
-  // Declared inline: no key function, so no vtable in every includer (above).
-  inline result<std::unique_ptr<file>> open(const std::filesystem::path& p, open_mode mode) override;
-  inline status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
-  inline status remove(const std::filesystem::path& p) override;
-  [[gnu::cold]] inline result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
-  [[gnu::cold]] inline status mkdir(const std::filesystem::path& p) override;
-  inline status sync_dir(const std::filesystem::path& dir) override;
-  inline result<std::uint64_t> file_size(const std::filesystem::path& p) override;
-  inline result<bool> exists(const std::filesystem::path& p) override;
-  inline status truncate(const std::filesystem::path& p, std::uint64_t n) override;
-  inline result<std::unique_ptr<file_lock>> lock(const std::filesystem::path& p) override;
+  result<std::unique_ptr<file>> open(const std::filesystem::path& p, open_mode mode) override;
+  status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
+  status remove(const std::filesystem::path& p) override;
+  [[gnu::cold]] result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
+  [[gnu::cold]] status mkdir(const std::filesystem::path& p) override;
+  status sync_dir(const std::filesystem::path& dir) override;
+  result<std::uint64_t> file_size(const std::filesystem::path& p) override;
+  result<bool> exists(const std::filesystem::path& p) override;
+  status truncate(const std::filesystem::path& p, std::uint64_t n) override;
+  result<std::unique_ptr<file_lock>> lock(const std::filesystem::path& p) override;
 };
 
+using posix_fs = basic_posix_fs<>;
+
 // The process-wide posix_fs (one instance across all translation units).
-inline std::shared_ptr<file_system> default_fs() {
-  static const std::shared_ptr<file_system> fs = std::make_shared<posix_fs>();
+template <class D = void>
+std::shared_ptr<file_system> default_fs() {
+  static const std::shared_ptr<file_system> fs = std::make_shared<basic_posix_fs<D>>();
   return fs;
 }
 
@@ -133,7 +137,8 @@ inline const char* dir_or_dot(const std::filesystem::path& p) noexcept { return 
 
 }  // namespace detail
 
-inline result<std::string_view> posix_file::read_at(std::uint64_t offset, std::size_t n, char* scratch) {
+template <class D>
+result<std::string_view> posix_file<D>::read_at(std::uint64_t offset, std::size_t n, char* scratch) {
   if (fd_ < 0) return errno_status("read", path_, EBADF);
   if (!detail::fits_off_t(offset)) return errno_status("read", path_, EOVERFLOW);
   std::size_t got = 0;
@@ -149,7 +154,8 @@ inline result<std::string_view> posix_file::read_at(std::uint64_t offset, std::s
   return std::string_view(scratch, got);
 }
 
-inline status posix_file::pwrite_all(const char* op, std::uint64_t offset, std::string_view data) {
+template <class D>
+status posix_file<D>::pwrite_all(const char* op, std::uint64_t offset, std::string_view data) {
   if (fd_ < 0) return errno_status(op, path_, EBADF);
   while (!data.empty()) {
     if (!detail::fits_off_t(offset)) return errno_status(op, path_, EFBIG);
@@ -167,7 +173,8 @@ inline status posix_file::pwrite_all(const char* op, std::uint64_t offset, std::
   return {};
 }
 
-inline status posix_file::append(std::string_view data) {
+template <class D>
+status posix_file<D>::append(std::string_view data) {
   if (fd_ < 0) return errno_status("append", path_, EBADF);
   // Not O_APPEND: Linux pwrite on an O_APPEND descriptor ignores its offset,
   // which would break write_at on the same handle.
@@ -176,17 +183,20 @@ inline status posix_file::append(std::string_view data) {
   return pwrite_all("append", static_cast<std::uint64_t>(end), data);
 }
 
-inline status posix_file::write_at(std::uint64_t offset, std::string_view data) {
+template <class D>
+status posix_file<D>::write_at(std::uint64_t offset, std::string_view data) {
   return pwrite_all("write", offset, data);
 }
 
-inline status posix_file::sync() {
+template <class D>
+status posix_file<D>::sync() {
   if (fd_ < 0) return errno_status("sync", path_, EBADF);
   if (::fsync(fd_) != 0) return errno_status("sync", path_, errno);
   return {};
 }
 
-inline status posix_file::datasync() {
+template <class D>
+status posix_file<D>::datasync() {
   if (fd_ < 0) return errno_status("datasync", path_, EBADF);
 #if defined(__APPLE__)
   const int rc = ::fsync(fd_);
@@ -197,7 +207,8 @@ inline status posix_file::datasync() {
   return {};
 }
 
-inline void posix_file::start_writeback(std::uint64_t offset, std::uint64_t n) noexcept {
+template <class D>
+void posix_file<D>::start_writeback(std::uint64_t offset, std::uint64_t n) noexcept {
 #if defined(__linux__)
   // WRITE alone: queue the dirty pages for writeback, wait for none
   // (RocksDB's bytes_per_sync does the same). A failure changes nothing:
@@ -209,14 +220,16 @@ inline void posix_file::start_writeback(std::uint64_t offset, std::uint64_t n) n
 #endif
 }
 
-inline result<std::uint64_t> posix_file::size() {
+template <class D>
+result<std::uint64_t> posix_file<D>::size() {
   if (fd_ < 0) return errno_status("size", path_, EBADF);
   struct stat st{};
   if (::fstat(fd_, &st) != 0) return errno_status("size", path_, errno);
   return static_cast<std::uint64_t>(st.st_size);
 }
 
-inline status posix_file::truncate(std::uint64_t n) {
+template <class D>
+status posix_file<D>::truncate(std::uint64_t n) {
   if (fd_ < 0) return errno_status("truncate", path_, EBADF);
   if (!detail::fits_off_t(n)) return errno_status("truncate", path_, EFBIG);
   while (::ftruncate(fd_, static_cast<off_t>(n)) != 0) {
@@ -225,7 +238,8 @@ inline status posix_file::truncate(std::uint64_t n) {
   return {};
 }
 
-inline std::string_view posix_file::map(std::uint64_t n) {
+template <class D>
+std::string_view posix_file<D>::map(std::uint64_t n) {
   if (map_ != nullptr) return n <= map_size_ ? std::string_view(static_cast<const char*>(map_), n) : std::string_view();
   if (fd_ < 0 || n == 0 || n > std::numeric_limits<std::size_t>::max()) return {};
   // A mapped page past the end of the file faults (SIGBUS) when touched.
@@ -238,7 +252,8 @@ inline std::string_view posix_file::map(std::uint64_t n) {
   return {static_cast<const char*>(p), map_size_};
 }
 
-inline result<std::span<char>> posix_file::map_for_append(std::uint64_t offset, std::size_t n) {
+template <class D>
+result<std::span<char>> posix_file<D>::map_for_append(std::uint64_t offset, std::size_t n) {
   if (!append_map_.empty()) {
     ::munmap(append_map_.data(), append_map_.size());
     append_map_ = {};
@@ -267,7 +282,8 @@ inline result<std::span<char>> posix_file::map_for_append(std::uint64_t offset, 
   return append_map_;
 }
 
-inline status posix_file::close() {
+template <class D>
+status posix_file<D>::close() {
   if (!append_map_.empty()) {
     ::munmap(append_map_.data(), append_map_.size());
     append_map_ = {};
@@ -286,7 +302,8 @@ inline status posix_file::close() {
   return {};
 }
 
-inline result<std::unique_ptr<file>> posix_fs::open(const std::filesystem::path& p, open_mode mode) {
+template <class D>
+result<std::unique_ptr<file>> basic_posix_fs<D>::open(const std::filesystem::path& p, open_mode mode) {
   int flags = O_CLOEXEC;
   switch (mode) {
     case open_mode::read_only: flags |= O_RDONLY; break;
@@ -307,15 +324,17 @@ inline result<std::unique_ptr<file>> posix_fs::open(const std::filesystem::path&
     ::close(fd);
     return errno_status("open", p, err);
   }
-  return std::unique_ptr<file>(std::make_unique<posix_file>(fd, p));
+  return std::unique_ptr<file>(std::make_unique<posix_file<D>>(fd, p));
 }
 
-inline status posix_fs::rename(const std::filesystem::path& from, const std::filesystem::path& to) {
+template <class D>
+status basic_posix_fs<D>::rename(const std::filesystem::path& from, const std::filesystem::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) return errno_status("rename", from, to, errno);
   return {};
 }
 
-inline status posix_fs::remove(const std::filesystem::path& p) {
+template <class D>
+status basic_posix_fs<D>::remove(const std::filesystem::path& p) {
   if (::unlink(p.c_str()) == 0) return {};
   int err = errno;
   // Linux reports EISDIR, POSIX allows EPERM, for unlink of a directory.
@@ -329,7 +348,8 @@ inline status posix_fs::remove(const std::filesystem::path& p) {
   return errno_status("remove", p, err);
 }
 
-inline result<std::vector<std::string>> posix_fs::list(const std::filesystem::path& dir) {
+template <class D>
+result<std::vector<std::string>> basic_posix_fs<D>::list(const std::filesystem::path& dir) {
   DIR* d = ::opendir(detail::dir_or_dot(dir));
   if (d == nullptr) return errno_status("list", dir, errno);
   std::vector<std::string> names;
@@ -356,7 +376,8 @@ inline result<std::vector<std::string>> posix_fs::list(const std::filesystem::pa
   return sorted;
 }
 
-inline status posix_fs::mkdir(const std::filesystem::path& p) {
+template <class D>
+status basic_posix_fs<D>::mkdir(const std::filesystem::path& p) {
   std::filesystem::path cur;
   for (const auto& part : p.lexically_normal()) {
     if (part.empty()) continue;  // the trailing "" of "a/b/"
@@ -370,7 +391,8 @@ inline status posix_fs::mkdir(const std::filesystem::path& p) {
   return {};
 }
 
-inline status posix_fs::sync_dir(const std::filesystem::path& dir) {
+template <class D>
+status basic_posix_fs<D>::sync_dir(const std::filesystem::path& dir) {
   int fd;
   do {
     fd = ::open(detail::dir_or_dot(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -383,21 +405,24 @@ inline status posix_fs::sync_dir(const std::filesystem::path& dir) {
   return {};
 }
 
-inline result<std::uint64_t> posix_fs::file_size(const std::filesystem::path& p) {
+template <class D>
+result<std::uint64_t> basic_posix_fs<D>::file_size(const std::filesystem::path& p) {
   struct stat st{};
   if (::stat(p.c_str(), &st) != 0) return errno_status("file_size", p, errno);
   if (S_ISDIR(st.st_mode)) return errno_status("file_size", p, EISDIR);
   return static_cast<std::uint64_t>(st.st_size);
 }
 
-inline result<bool> posix_fs::exists(const std::filesystem::path& p) {
+template <class D>
+result<bool> basic_posix_fs<D>::exists(const std::filesystem::path& p) {
   struct stat st{};
   if (::stat(p.c_str(), &st) == 0) return true;
   if (errno == ENOENT || errno == ENOTDIR) return false;
   return errno_status("exists", p, errno);
 }
 
-inline status posix_fs::truncate(const std::filesystem::path& p, std::uint64_t n) {
+template <class D>
+status basic_posix_fs<D>::truncate(const std::filesystem::path& p, std::uint64_t n) {
   if (!detail::fits_off_t(n)) return errno_status("truncate", p, EFBIG);
   while (::truncate(p.c_str(), static_cast<off_t>(n)) != 0) {
     if (errno != EINTR) return errno_status("truncate", p, errno);
@@ -405,7 +430,8 @@ inline status posix_fs::truncate(const std::filesystem::path& p, std::uint64_t n
   return {};
 }
 
-inline result<std::unique_ptr<file_lock>> posix_fs::lock(const std::filesystem::path& p) {
+template <class D>
+result<std::unique_ptr<file_lock>> basic_posix_fs<D>::lock(const std::filesystem::path& p) {
   int fd;
   do {
     fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -419,7 +445,7 @@ inline result<std::unique_ptr<file_lock>> posix_fs::lock(const std::filesystem::
     if (s.is_busy()) s = status::busy(s.message() + " (held by another process or another handle in this one)");
     return s;
   }
-  return std::unique_ptr<file_lock>(std::make_unique<posix_lock>(fd, p));
+  return std::unique_ptr<file_lock>(std::make_unique<posix_lock<D>>(fd, p));
 }
 
 }  // namespace jadekv::inline v0::io

@@ -25,9 +25,12 @@
 
 namespace jadekv::inline v0::concurrency::detail {
 
+// The shard counts concurrency::striped<N> accepts (its parameters_in_range).
+inline constexpr std::size_t k_max_shards = 4096;
+
 template <memtable::table M, std::size_t N>
 class sharded_tables {
-  static_assert(N >= 1 && N <= 4096, "concurrency::striped<N>: N shards must be between 1 and 4096");
+  static_assert(N >= 1 && N <= k_max_shards, "concurrency::striped<N>: N shards must be between 1 and 4096");
 
  public:
   using comparator_type = typename M::comparator_type;
