@@ -245,8 +245,8 @@ status manifest<D>::replay(std::uint64_t number, int num_levels, const Cmp& cmp,
 
 template <class D>
 template <class Cmp>
-auto manifest<D>::recover(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
-                                                    int num_levels, const Cmp& cmp, recovered& out) -> result<std::unique_ptr<manifest>> {
+auto manifest<D>::recover(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir, int num_levels,
+                          const Cmp& cmp, recovered& out) -> result<std::unique_ptr<manifest>> {
   if (!fs) return status::invalid_argument("lsm: no file system");
   if (num_levels < 1 || num_levels > k_max_levels) {
     return status::invalid_argument(
