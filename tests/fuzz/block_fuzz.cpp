@@ -42,7 +42,7 @@ bool well_formed(std::string_view ikey) {
 
 entries forward(const sst::block_view& v, bool& clean) {
   entries out;
-  sst::block_cursor c(v);
+  sst::block_cursor<> c(v);
   for (c.seek_to_first(); c.valid(); c.next()) {
     FUZZ_CHECK(well_formed(c.key()));
     FUZZ_CHECK(c.user_key().size() + k_tag_size == c.key().size());
@@ -55,7 +55,7 @@ entries forward(const sst::block_view& v, bool& clean) {
 
 entries backward(const sst::block_view& v, bool& clean) {
   entries out;
-  sst::block_cursor c(v);
+  sst::block_cursor<> c(v);
   for (c.seek_to_last(); c.valid(); c.prev()) {
     FUZZ_CHECK(well_formed(c.key()));
     out.emplace_back(c.key(), c.value());
@@ -68,7 +68,7 @@ entries backward(const sst::block_view& v, bool& clean) {
 
 void seek(const sst::block_view& v, std::string_view target) {
   if (!well_formed(target)) return;
-  sst::block_cursor c(v);
+  sst::block_cursor<> c(v);
   c.seek([&](std::string_view k) { return k_order.compare(k, target) < 0; });
   if (c.valid()) FUZZ_CHECK(well_formed(c.key()));
 }
@@ -81,7 +81,7 @@ bool strictly_increasing(const entries& es) {
 }
 
 void check_rebuilt(const entries& es, int restart_interval) {
-  sst::block_builder b(restart_interval);
+  sst::block_builder<> b(restart_interval);
   for (const auto& [k, v] : es) b.add(k, v);
   const std::string contents(b.finish());
   sst::block_view v;
@@ -92,11 +92,11 @@ void check_rebuilt(const entries& es, int restart_interval) {
   FUZZ_CHECK(clean_bwd);
   FUZZ_CHECK(entries(rev.rbegin(), rev.rend()) == es);
   for (const auto& e : es) {
-    sst::block_cursor c(v);
+    sst::block_cursor<> c(v);
     c.seek([&](std::string_view x) { return k_order.compare(x, e.first) < 0; });
     FUZZ_CHECK(c.valid() && c.key() == e.first && c.value() == e.second);
   }
-  sst::bloom_builder bloom(1 + restart_interval % 16);
+  sst::bloom_builder<> bloom(1 + restart_interval % 16);
   for (const auto& e : es) bloom.add_hash(sst::key_hash(extract_user_key(e.first)));
   std::string filter;
   bloom.finish(filter);

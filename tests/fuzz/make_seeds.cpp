@@ -135,11 +135,11 @@ std::vector<std::string> sorted_internal_keys(int n) {
 
 void block_seeds() {
   for (int interval : {1, 4, 16}) {
-    sst::block_builder b(interval);
+    sst::block_builder<> b(interval);
     for (const auto& k : sorted_internal_keys(24)) b.add(k, k.substr(0, 3));
     emit("block", "block_interval_" + std::to_string(interval), with_flags(static_cast<std::uint8_t>(interval - 1), b.finish()));
   }
-  sst::bloom_builder bloom(10);
+  sst::bloom_builder<> bloom(10);
   for (int i = 0; i < 50; ++i) bloom.add_hash(sst::key_hash("k" + std::to_string(i)));
   std::string filter;
   bloom.finish(filter);
@@ -178,7 +178,7 @@ void manifest_seeds() {
   auto manifest = [&](int files, bool with_delete) {
     std::string m = pd::encode_segment_header(1, bs, 0);
     std::uint64_t end = pd::frame_record(m, m.size(), bs, pd::segment_seed(1), ld::encode_manifest_header(kv::bytewise_comparator::name()));
-    ld::version_edit e;
+    ld::version_edit<> e;
     e.set_next_file_number(100);
     e.set_flushed_sequence(50);
     for (int i = 0; i < files; ++i) {
@@ -193,7 +193,7 @@ void manifest_seeds() {
     }
     end = pd::frame_record(m, end, bs, pd::segment_seed(1), ld::encode_version_edit(e));
     if (with_delete) {
-      ld::version_edit d;
+      ld::version_edit<> d;
       d.delete_file(0, 10);
       d.set_flushed_sequence(60);
       end = pd::frame_record(m, end, bs, pd::segment_seed(1), ld::encode_version_edit(d));

@@ -67,7 +67,7 @@ struct file_summary {
   friend bool operator==(const file_summary&, const file_summary&) = default;
 };
 
-std::vector<file_summary> summary(const ld::version& v) {
+std::vector<file_summary> summary(const ld::version<>& v) {
   std::vector<file_summary> out;
   for (std::size_t l = 0; l < v.levels.size(); ++l) {
     for (const auto& f : v.levels[l]) {
@@ -93,8 +93,8 @@ void check_recovery(std::string_view file) {
       FUZZ_CHECK(t.has_value());
     }
   }
-  ld::manifest::recovered first;
-  auto m = ld::manifest::recover(fs, k_dir, k_levels, bytewise_comparator{}, first);
+  ld::manifest<>::recovered first;
+  auto m = ld::manifest<>::recover(fs, k_dir, k_levels, bytewise_comparator{}, first);
   if (!m) {
     const status& s = m.status();
     // invalid_argument: a header naming another comparator.
@@ -104,8 +104,8 @@ void check_recovery(std::string_view file) {
   }
   FUZZ_CHECK((*m)->close().ok());
   m->reset();
-  ld::manifest::recovered second;
-  auto again = ld::manifest::recover(fs, k_dir, k_levels, bytewise_comparator{}, second);
+  ld::manifest<>::recovered second;
+  auto again = ld::manifest<>::recover(fs, k_dir, k_levels, bytewise_comparator{}, second);
   FUZZ_CHECK(again.has_value());
   FUZZ_CHECK(summary(*second.current) == summary(*first.current));
   FUZZ_CHECK(second.next_file_number >= first.next_file_number);

@@ -65,7 +65,7 @@ void reseal(std::string& file) {
   const std::string index_contents = file.substr(static_cast<std::size_t>(index.offset), static_cast<std::size_t>(index.size));
   sst::block_view v;
   if (!sst::block_view::parse(index_contents, v)) return;
-  sst::block_cursor c(v);
+  sst::block_cursor<> c(v);
   for (c.seek_to_first(); c.valid(); c.next()) {
     sst::block_handle h;
     if (sst::decode_block_handle(c.value(), h)) reseal_block(file, h);

@@ -35,7 +35,7 @@ std::vector<kv> make_entries(int n) {
 }
 
 std::string build(const std::vector<kv>& es, int interval) {
-  block_builder b(interval);
+  block_builder<> b(interval);
   for (const kv& e : es) b.add(e.ikey, e.value);
   const std::size_t estimate = b.size_estimate();
   std::string out(b.finish());
@@ -60,7 +60,7 @@ TEST_CASE("block: round trip forward and backward over many restart intervals") 
     REQUIRE(block_view::parse(bytes, v));
     CHECK(v.num_restarts == static_cast<std::uint32_t>((es.size() + static_cast<std::size_t>(interval) - 1) /
                                                        static_cast<std::size_t>(interval)));
-    block_cursor c(v);
+    block_cursor<> c(v);
     std::size_t i = 0;
     for (c.seek_to_first(); c.valid(); c.next(), ++i) {
       REQUIRE(i < es.size());
@@ -88,7 +88,7 @@ TEST_CASE("block: seek before the first, after the last, exact and between keys"
     const std::string bytes = build(es, interval);
     block_view v;
     REQUIRE(block_view::parse(bytes, v));
-    block_cursor c(v);
+    block_cursor<> c(v);
 
     c.seek(before(make_internal_key("", k_max_sequence, value_kind::put)));
     REQUIRE(c.valid());
@@ -119,13 +119,13 @@ TEST_CASE("block: seek before the first, after the last, exact and between keys"
 }
 
 TEST_CASE("block: an empty block has one restart point and no entries") {
-  block_builder b;
+  block_builder<> b;
   CHECK(b.empty());
   const std::string bytes(b.finish());
   CHECK(bytes.size() == 8);
   block_view v;
   REQUIRE(block_view::parse(bytes, v));
-  block_cursor c(v);
+  block_cursor<> c(v);
   c.seek_to_first();
   CHECK(!c.valid());
   c.seek_to_last();
@@ -143,7 +143,7 @@ TEST_CASE("block: a key longer than the cursor's inline buffer and a large value
   const std::string bytes = build(es, 16);
   block_view v;
   REQUIRE(block_view::parse(bytes, v));
-  block_cursor c(v);
+  block_cursor<> c(v);
   c.seek_to_first();
   REQUIRE(c.valid());
   CHECK(c.key() == es[0].ikey);
@@ -207,7 +207,7 @@ TEST_CASE("block: random and damaged bytes never crash the cursor") {
     block_view v;
     if (!block_view::parse({exact.get(), bytes.size()}, v)) continue;
     ++parsed;
-    block_cursor c(v);
+    block_cursor<> c(v);
     int steps = 0;
     for (c.seek_to_first(); c.valid() && steps < 1000; c.next(), ++steps) (void)c.value();
     for (c.seek_to_last(); c.valid() && steps < 2000; c.prev(), ++steps) (void)c.user_key();

@@ -16,7 +16,7 @@ using sst::bloom_reader;
 TEST_CASE("bloom: every added key matches; under 2% false positives over 10k absent keys at 10 bits/key") {
   for (int n : {1, 10, 1000, 10000, 100000}) {
     CAPTURE(n);
-    bloom_builder b(10);
+    bloom_builder<> b(10);
     for (int i = 0; i < n; ++i) b.add_hash(sst::key_hash(key_of(static_cast<std::uint64_t>(i))));
     std::string bytes;
     b.finish(bytes);
@@ -35,7 +35,7 @@ TEST_CASE("bloom: every added key matches; under 2% false positives over 10k abs
 }
 
 TEST_CASE("bloom: an empty filter matches nothing; bits per key changes the rate") {
-  bloom_builder b(10);
+  bloom_builder<> b(10);
   std::string bytes;
   b.finish(bytes);
   CHECK(bytes.size() == sst::k_bloom_trailer_size);
@@ -45,7 +45,7 @@ TEST_CASE("bloom: an empty filter matches nothing; bits per key changes the rate
 
   double last = 1.0;
   for (int bits : {4, 8, 16}) {
-    bloom_builder bb(bits);
+    bloom_builder<> bb(bits);
     for (int i = 0; i < 10000; ++i) bb.add_hash(sst::key_hash(key_of(static_cast<std::uint64_t>(i))));
     std::string out;
     bb.finish(out);
@@ -72,7 +72,7 @@ TEST_CASE("bloom: the hash is part of the format and pinned") {
 }
 
 TEST_CASE("bloom: malformed filter contents are rejected") {
-  bloom_builder b(10);
+  bloom_builder<> b(10);
   for (int i = 0; i < 100; ++i) b.add_hash(sst::key_hash(key_of(static_cast<std::uint64_t>(i))));
   std::string good;
   b.finish(good);

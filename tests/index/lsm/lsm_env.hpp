@@ -239,7 +239,7 @@ void check_all(const Store& st, const model& m, kv::sequence_number at) {
   CHECK(scan_backward(st, at) == want);
 }
 
-inline std::size_t files_at(const ix::lsm_detail::version& v, int level) {
+inline std::size_t files_at(const ix::lsm_detail::version<>& v, int level) {
   return v.levels[static_cast<std::size_t>(level)].size();
 }
 

@@ -30,7 +30,7 @@ std::shared_ptr<ld::file_meta> meta(std::uint64_t n, std::string a, std::string 
 }
 
 TEST_CASE("version_edit round-trips and rejects every truncation") {
-  ld::version_edit e;
+  ld::version_edit<> e;
   e.set_next_file_number(42);
   e.set_flushed_sequence(1234567);
   e.delete_file(3, 17);

@@ -75,6 +75,8 @@ struct block_view {
 
 // ---- block ----------------------------------------------------------------
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class block {
  public:
   // Takes `bytes`: `size` bytes of contents followed by the 5-byte trailer.
@@ -109,6 +111,7 @@ namespace detail {
 
 // A growable byte buffer that keeps short keys inline: a cursor on the stack
 // rebuilds keys without touching the heap. Not movable (data() points inside).
+template <class = void>
 class key_buffer {
  public:
   static constexpr std::size_t k_inline = 128;
@@ -151,6 +154,7 @@ class key_buffer {
 
 // ---- block_cursor ---------------------------------------------------------
 
+template <class = void>
 class block_cursor {
  public:
   block_cursor() = default;
@@ -296,7 +300,7 @@ class block_cursor {
   block_view v_;
   std::uint32_t current_ = 0;        // offset of the current entry; restarts_offset when invalid
   std::uint32_t next_ = 0;           // offset of the entry after it
-  detail::key_buffer key_;
+  detail::key_buffer<> key_;
   std::string_view value_;
   ::jadekv::status status_;
 };

@@ -22,6 +22,8 @@
 
 namespace jadekv::inline v0::index::sst {
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class block_builder {
  public:
   // REQUIRES: restart_interval >= 1.

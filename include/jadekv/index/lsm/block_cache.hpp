@@ -31,14 +31,17 @@ struct block_key_hash {
   }
 };
 
-using block_cache = cache::lru<block_key, block, block_key_hash>;
+using block_cache = cache::lru<block_key, block<>, block_key_hash>;
 
 // A block cache of `bytes` bytes split into 2^shard_bits shards.
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 inline std::shared_ptr<block_cache> make_block_cache(std::size_t bytes, unsigned shard_bits = 4) {
   return std::make_shared<block_cache>(bytes, shard_bits);
 }
 
 // A process-wide unique id for a table's blocks in a shared cache.
+template <class = void>
 inline std::uint64_t next_table_id() noexcept {
   static std::atomic<std::uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);  // relaxed: uniqueness needs atomicity only

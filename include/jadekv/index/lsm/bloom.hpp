@@ -52,6 +52,8 @@ constexpr int bloom_probes(int bits_per_key) noexcept {
   return std::clamp(bits_per_key * 69 / 100, 1, k_bloom_max_probes);  // ~ln 2, rounded down
 }
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class bloom_builder {
  public:
   // REQUIRES: bits_per_key >= 1.
@@ -114,7 +116,7 @@ class bloom_reader {
   // False only when the key was never added.
   bool may_match(std::uint64_t h) const noexcept {
     if (lines_ == 0) return false;  // a filter over no keys
-    const char* line = bits_ + bloom_builder::line_of(h, lines_) * k_bloom_line_bytes;
+    const char* line = bits_ + bloom_builder<>::line_of(h, lines_) * k_bloom_line_bytes;
     std::uint32_t g = static_cast<std::uint32_t>(h);
     for (int i = 0; i < probes_; ++i) {
       g *= 0x9e3779b9u;
@@ -126,7 +128,7 @@ class bloom_reader {
 
   // Warms the line a later may_match(h) reads.
   void prefetch(std::uint64_t h) const noexcept {
-    if (lines_ != 0) __builtin_prefetch(bits_ + bloom_builder::line_of(h, lines_) * k_bloom_line_bytes);
+    if (lines_ != 0) __builtin_prefetch(bits_ + bloom_builder<>::line_of(h, lines_) * k_bloom_line_bytes);
   }
 
   std::uint32_t lines() const noexcept { return lines_; }

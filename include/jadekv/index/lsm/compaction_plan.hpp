@@ -26,6 +26,8 @@
 
 namespace jadekv::inline v0::index::lsm_detail {
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 struct compaction_plan {
   // (level, files): level 0 newest first, other levels in key order.
   std::vector<std::pair<int, std::vector<file_ptr>>> inputs;

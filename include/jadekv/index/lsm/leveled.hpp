@@ -57,8 +57,8 @@ struct leveled {
   }
 
   // The most urgent compaction of v, if any is due.
-  template <class Cmp, class StoreOptions>
-  static std::optional<lsm_detail::compaction_plan> pick(const lsm_detail::version& v, const StoreOptions& o,
+  template <class Cmp, class StoreOptions, class D>
+  static std::optional<lsm_detail::compaction_plan<D>> pick(const lsm_detail::version<D>& v, const StoreOptions& o,
                                                          const Cmp& cmp, lsm_detail::picker_state& st) {
     const int n = v.num_levels();
     int best = -1;
@@ -90,8 +90,8 @@ struct leveled {
   // table needs no merge to get there: a sequential load, or the first flush
   // into an empty store, skips the rewrites through levels 0 and 1.
   // REQUIRES: no compaction in flight (its output could land on the way).
-  template <class Cmp, class StoreOptions>
-  static int flush_level(const lsm_detail::version& v, const StoreOptions& o, std::string_view lo,
+  template <class Cmp, class StoreOptions, class D>
+  static int flush_level(const lsm_detail::version<D>& v, const StoreOptions& o, std::string_view lo,
                          std::string_view hi, const Cmp& cmp) {
     constexpr int k_max_flush_level = 2;
     const int n = v.num_levels();
@@ -110,10 +110,10 @@ struct leveled {
   }
 
   // Everything merged into the last level; nullopt when v holds no table.
-  template <class Cmp, class StoreOptions>
-  static std::optional<lsm_detail::compaction_plan> full(const lsm_detail::version& v, const StoreOptions& o,
+  template <class Cmp, class StoreOptions, class D>
+  static std::optional<lsm_detail::compaction_plan<D>> full(const lsm_detail::version<D>& v, const StoreOptions& o,
                                                          const Cmp&) {
-    lsm_detail::compaction_plan p;
+    lsm_detail::compaction_plan<D> p;
     for (int l = 0; l < v.num_levels(); ++l)
       if (!v.levels[static_cast<std::size_t>(l)].empty()) p.inputs.emplace_back(l, v.levels[static_cast<std::size_t>(l)]);
     if (p.inputs.empty()) return std::nullopt;
@@ -126,11 +126,11 @@ struct leveled {
  private:
   // The compaction of `level` into the next; `seek` (of that level) names
   // the table to merge for a seek-triggered one, null picks by size.
-  template <class Cmp, class StoreOptions>
-  [[gnu::cold]] static lsm_detail::compaction_plan plan_level(const lsm_detail::version& v, const StoreOptions& o, const Cmp& cmp,
+  template <class Cmp, class StoreOptions, class D>
+  [[gnu::cold]] static lsm_detail::compaction_plan<D> plan_level(const lsm_detail::version<D>& v, const StoreOptions& o, const Cmp& cmp,
                                                 lsm_detail::picker_state& st, int level,
                                                 const lsm_detail::file_ptr& seek) {
-    lsm_detail::compaction_plan p;
+    lsm_detail::compaction_plan<D> p;
     p.output_level = level + 1;
     p.max_output_bytes = o.target_file_bytes;
     std::vector<lsm_detail::file_ptr> picked;

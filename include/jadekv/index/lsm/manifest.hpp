@@ -50,11 +50,13 @@
 
 namespace jadekv::inline v0::index::lsm_detail {
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class D = void>
 class manifest {
  public:
   // What recover() found.
   struct recovered {
-    std::shared_ptr<version> current;
+    std::shared_ptr<version<D>> current;
     std::uint64_t next_file_number = 1;
     std::vector<std::string> removed;  // files removed as left over by a crash
   };
@@ -73,11 +75,11 @@ class manifest {
 
   // Appends one edit and fsyncs it. An error leaves the manifest in an
   // unknown state: it refuses every later edit (see "Failure").
-  status append(const version_edit& e);
+  status append(const version_edit<D>& e);
 
   // Starts manifest `number` holding v, switches CURRENT to it and removes
   // the previous manifest.
-  [[gnu::cold]] status roll(const version& v, std::uint64_t number, std::uint64_t next_file_number);
+  [[gnu::cold]] status roll(const version<D>& v, std::uint64_t number, std::uint64_t next_file_number);
 
   std::uint64_t number() const noexcept { return number_; }
   std::uint64_t size() const noexcept { return offset_; }
@@ -104,14 +106,16 @@ class manifest {
 // ---------------------------------------------------------------------------
 // Implementation.
 
-inline status manifest::close() {
+template <class D>
+status manifest<D>::close() {
   if (!file_) return {};
   auto s = file_->close();
   file_.reset();
   return s;
 }
 
-inline status manifest::append(const version_edit& e) {
+template <class D>
+status manifest<D>::append(const version_edit<D>& e) {
   if (!failed_.ok()) return failed_;
   if (!file_) return status::closed("lsm manifest: closed");
   std::string bytes;
@@ -126,12 +130,13 @@ inline status manifest::append(const version_edit& e) {
   return {};
 }
 
-inline status manifest::roll(const version& v, std::uint64_t number, std::uint64_t next_file_number) {
+template <class D>
+status manifest<D>::roll(const version<D>& v, std::uint64_t number, std::uint64_t next_file_number) {
   namespace lf = persist::log_format;
   if (!failed_.ok()) return failed_;
   const std::string name = manifest_file_name(number);
   const std::filesystem::path p = path_of(name);
-  version_edit snap = snapshot_edit(v);
+  version_edit<D> snap = snapshot_edit(v);
   snap.set_next_file_number(next_file_number);
   const std::uint32_t seed = persist::detail::segment_seed(number);
   std::string bytes = persist::detail::encode_segment_header(number, lf::k_default_block_size, 0);
@@ -165,8 +170,9 @@ inline status manifest::roll(const version& v, std::uint64_t number, std::uint64
   return {};
 }
 
+template <class D>
 template <class Cmp>
-status manifest::replay(std::uint64_t number, int num_levels, const Cmp& cmp, recovered& out) {
+status manifest<D>::replay(std::uint64_t number, int num_levels, const Cmp& cmp, recovered& out) {
   namespace pd = persist::detail;
   const std::string where = manifest_file_name(number);
   auto f = fs_->open(path_of(where), io::open_mode::read_only);
@@ -179,8 +185,8 @@ status manifest::replay(std::uint64_t number, int num_levels, const Cmp& cmp, re
   auto size = (*f)->size();
   if (!size) return size.status();
   pd::log_reader reader(**f, *size, number);
-  version empty(num_levels);
-  version_builder builder(empty);
+  version<D> empty(num_levels);
+  version_builder<D> builder(empty);
   bool header = false;
   for (;;) {
     const auto ev = reader.next();
@@ -227,7 +233,7 @@ status manifest::replay(std::uint64_t number, int num_levels, const Cmp& cmp, re
       header = true;
       continue;
     }
-    auto e = decode_version_edit(reader.record(), record_where);
+    auto e = decode_version_edit<D>(reader.record(), record_where);
     if (!e) return e.status();
     if (auto s = builder.apply(*e, record_where); !s.ok()) return s;
     if (e->has_next_file_number) out.next_file_number = std::max(out.next_file_number, e->next_file_number);
@@ -237,9 +243,10 @@ status manifest::replay(std::uint64_t number, int num_levels, const Cmp& cmp, re
   return {};
 }
 
+template <class D>
 template <class Cmp>
-result<std::unique_ptr<manifest>> manifest::recover(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir,
-                                                    int num_levels, const Cmp& cmp, recovered& out) {
+auto manifest<D>::recover(std::shared_ptr<io::file_system> fs, const std::filesystem::path& dir, int num_levels,
+                          const Cmp& cmp, recovered& out) -> result<std::unique_ptr<manifest>> {
   if (!fs) return status::invalid_argument("lsm: no file system");
   if (num_levels < 1 || num_levels > k_max_levels) {
     return status::invalid_argument(
@@ -268,7 +275,7 @@ result<std::unique_ptr<manifest>> manifest::recover(std::shared_ptr<io::file_sys
       return status::corruption(::jadekv::detail::concat(
           {"lsm: ", dir.string(), " holds tables but no CURRENT file (the manifest is lost)"}));
     }
-    out.current = std::make_shared<version>(num_levels);
+    out.current = std::make_shared<version<D>>(num_levels);
   } else {
     std::string_view text = *current;
     std::optional<std::uint64_t> n;

@@ -33,11 +33,14 @@ inline std::string padded_file_number(std::uint64_t n) {
   return digits;
 }
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 inline std::string manifest_file_name(std::uint64_t n) {
   return std::string(k_manifest_prefix) + padded_file_number(n);
 }
 
 // The number in canonical zero-padded digits, or nullopt.
+template <class = void>
 inline std::optional<std::uint64_t> parse_padded_number(std::string_view digits) {
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
   std::uint64_t n = 0;
@@ -48,12 +51,14 @@ inline std::optional<std::uint64_t> parse_padded_number(std::string_view digits)
 }
 
 // "MANIFEST-000003" -> 3.
+template <class = void>
 inline std::optional<std::uint64_t> parse_manifest_file_name(std::string_view name) {
   if (!name.starts_with(k_manifest_prefix)) return std::nullopt;
   return parse_padded_number(name.substr(k_manifest_prefix.size()));
 }
 
 // "000012.sst" -> 12.
+template <class = void>
 inline std::optional<std::uint64_t> parse_table_file_name(std::string_view name) {
   if (!name.ends_with(k_table_suffix)) return std::nullopt;
   return parse_padded_number(name.substr(0, name.size() - k_table_suffix.size()));

@@ -78,6 +78,8 @@
 namespace jadekv::inline v0::index::lsm_detail {
 
 // A cursor that keeps a version (and so its tables' files) alive.
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class pinned_iterator final : public ::jadekv::detail::internal_iterator {
  public:
   pinned_iterator(version_ptr v, std::unique_ptr<::jadekv::detail::internal_iterator> inner)
@@ -166,7 +168,7 @@ class store {
 
  public:
   [[gnu::cold]] store(private_tag, std::shared_ptr<io::file_system> fs, std::filesystem::path dir, const Options& o, const Cmp& cmp,
-        std::unique_ptr<manifest> m, manifest::recovered& r);
+        std::unique_ptr<manifest<>> m, manifest<>::recovered& r);
 
  private:
   class output_writer;
@@ -177,9 +179,9 @@ class store {
     return next_file_++;
   }
   // REQUIRES: manifest_mu_ held. Logs e (adding the next file number) and publishes the version it makes.
-  [[gnu::cold]] ::jadekv::status log_and_apply(version_edit& e);
+  [[gnu::cold]] ::jadekv::status log_and_apply(version_edit<>& e);
   // REQUIRES: compaction_mu_ held.
-  ::jadekv::status run_compaction(const compaction_plan& p);
+  ::jadekv::status run_compaction(const compaction_plan<>& p);
   // Counts a lookup that searched f (of level) in vain before going on.
   void charge_wasted_seek(const file_ptr& f, int level) const;
   // Removes the files of obsolete_ that nothing holds any more.
@@ -197,7 +199,7 @@ class store {
   std::mutex compaction_mu_;
   picker_state picker_;  // GUARDED_BY(compaction_mu_)
   std::mutex manifest_mu_;
-  std::unique_ptr<manifest> manifest_;  // GUARDED_BY(manifest_mu_)
+  std::unique_ptr<manifest<>> manifest_;  // GUARDED_BY(manifest_mu_)
 
   mutable std::mutex mu_;
   mutable std::condition_variable work_cv_;  // the background thread waits for work
@@ -357,8 +359,8 @@ result<std::unique_ptr<store<Compaction, Options, Cmp>>> store<Compaction, Optio
   if (o.table.block_size == 0 || o.table.restart_interval < 1 || o.table.bloom_bits_per_key < 0) {
     return bad("table: need block_size > 0, restart_interval >= 1, bloom_bits_per_key >= 0");
   }
-  manifest::recovered r;
-  auto m = manifest::recover(fs, dir, o.num_levels, cmp, r);
+  manifest<>::recovered r;
+  auto m = manifest<>::recover(fs, dir, o.num_levels, cmp, r);
   if (!m) return m.status();
   auto s = std::make_unique<store>(private_tag{}, std::move(fs), dir, o, cmp, std::move(*m), r);
   s->bg_ = std::thread([p = s.get()] { p->background(); });
@@ -367,8 +369,8 @@ result<std::unique_ptr<store<Compaction, Options, Cmp>>> store<Compaction, Optio
 
 template <class Compaction, class Options, class Cmp>
 store<Compaction, Options, Cmp>::store(private_tag, std::shared_ptr<io::file_system> fs, std::filesystem::path dir,
-                                       const Options& o, const Cmp& cmp, std::unique_ptr<manifest> m,
-                                       manifest::recovered& r)
+                                       const Options& o, const Cmp& cmp, std::unique_ptr<manifest<>> m,
+                                       manifest<>::recovered& r)
     : fs_(fs),
       dir_(dir),
       opt_(o),
@@ -469,7 +471,7 @@ void store<Compaction, Options, Cmp>::add_sources(
       sources.push_back(std::make_unique<::jadekv::detail::error_iterator>(it.status()));
       continue;
     }
-    sources.push_back(std::make_unique<pinned_iterator>(v, std::move(*it)));
+    sources.push_back(std::make_unique<pinned_iterator<>>(v, std::move(*it)));
   }
   for (std::size_t l = 1; l < v->levels.size(); ++l) {
     // A level is sorted and disjoint, so the tables inside the bounds are one run.
@@ -537,7 +539,7 @@ template <class Compaction, class Options, class Cmp>
   }
   if (auto s = entries.status(); !s.ok()) return s.with_context("lsm: flush: reading the memtable");
   if (auto s = out.finish(); !s.ok()) return sticky(s);
-  version_edit e;
+  version_edit<> e;
   e.set_flushed_sequence(last);
   const std::uint64_t written = out.bytes_written();
   auto files = out.release();
@@ -561,7 +563,7 @@ template <class Compaction, class Options, class Cmp>
 }
 
 template <class Compaction, class Options, class Cmp>
-::jadekv::status store<Compaction, Options, Cmp>::log_and_apply(version_edit& e) {
+::jadekv::status store<Compaction, Options, Cmp>::log_and_apply(version_edit<>& e) {
   version_ptr base;
   std::uint64_t next = 0;
   {
@@ -632,8 +634,8 @@ void store<Compaction, Options, Cmp>::purge_obsolete() {
 }
 
 template <class Compaction, class Options, class Cmp>
-::jadekv::status store<Compaction, Options, Cmp>::run_compaction(const compaction_plan& p) {
-  version_edit e;
+::jadekv::status store<Compaction, Options, Cmp>::run_compaction(const compaction_plan<>& p) {
+  version_edit<> e;
   for (const auto& [level, files] : p.inputs)
     for (const auto& f : files) e.delete_file(level, f->number);
   if (p.trivial_move) {

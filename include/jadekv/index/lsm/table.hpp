@@ -168,10 +168,10 @@ class table : public std::enable_shared_from_this<table<Cmp>> {
   // The data block of index entry e, from the mapping, the cache or the
   // file. `hold` keeps a block from the cache or the file alive while `out`
   // is in use; a mapped block needs no holder (it lives as long as the table).
-  ::jadekv::status load_block(const index_entry& e, bool verify, bool fill_cache, std::shared_ptr<const block>& hold,
+  ::jadekv::status load_block(const index_entry& e, bool verify, bool fill_cache, std::shared_ptr<const block<>>& hold,
                               block_view& out) const;
   ::jadekv::status check_block(const index_entry& e, const char* bytes, bool verify, block_view& out) const;
-  ::jadekv::status read_block(const index_entry& e, bool verify, std::shared_ptr<const block>& out) const;
+  ::jadekv::status read_block(const index_entry& e, bool verify, std::shared_ptr<const block<>>& out) const;
   ::jadekv::status verify_data(std::size_t i, std::string& prev_key, table_properties& seen) const;
 
   std::unique_ptr<io::file> file_;
@@ -293,9 +293,9 @@ class table<Cmp>::iterator_impl final : public ::jadekv::detail::internal_iterat
   bool verify_;
   bool fill_;
   std::size_t pos_ = 0;
-  std::shared_ptr<const block> block_;  // holds view_'s bytes unless the table is mapped
+  std::shared_ptr<const block<>> block_;  // holds view_'s bytes unless the table is mapped
   block_view view_;                     // of block pos_; data is null when none is entered
-  block_cursor cur_;
+  block_cursor<> cur_;
   ::jadekv::status status_;
 };
 
@@ -340,7 +340,7 @@ template <comparator Cmp>
   block_view v;
   if (!block_view::parse(bytes, v)) return ::jadekv::status::corruption("index block malformed");
   const std::uint64_t data_end = has_filter_ ? footer_.filter.offset : footer_.properties.offset;
-  block_cursor c(v);
+  block_cursor<> c(v);
   for (c.seek_to_first(); c.valid(); c.next()) {
     block_handle h;
     if (!decode_block_handle(c.value(), h) || h.offset < k_header_size || h.offset > data_end ||
@@ -408,14 +408,14 @@ std::size_t table<Cmp>::find_block(std::string_view user_key, std::uint64_t tag)
 }
 
 template <comparator Cmp>
-::jadekv::status table<Cmp>::read_block(const index_entry& e, bool verify, std::shared_ptr<const block>& out) const {
+::jadekv::status table<Cmp>::read_block(const index_entry& e, bool verify, std::shared_ptr<const block<>>& out) const {
   const std::size_t n = e.size;
   auto buf = std::make_unique_for_overwrite<char[]>(n + k_block_trailer_size);
   if (auto s = read_exact(e.offset, n + k_block_trailer_size, buf.get()); !s.ok())
     return s.with_context(::jadekv::detail::concat({"table ", file_->path().string()}));
   block_view v;
   if (auto s = check_block(e, buf.get(), verify, v); !s.ok()) return s;
-  out = std::make_shared<const block>(std::move(buf), n, v, verify);
+  out = std::make_shared<const block<>>(std::move(buf), n, v, verify);
   return {};
 }
 
@@ -433,7 +433,7 @@ template <comparator Cmp>
 
 template <comparator Cmp>
 ::jadekv::status table<Cmp>::load_block(const index_entry& e, bool verify, bool fill_cache,
-                                        std::shared_ptr<const block>& hold, block_view& out) const {
+                                        std::shared_ptr<const block<>>& hold, block_view& out) const {
   // load() checked that every index entry's block and trailer lie inside the file.
   if (mapped()) return check_block(e, mapped_.data() + e.offset, verify, out);
   if (cache_ != nullptr) {
@@ -457,10 +457,10 @@ template <comparator Cmp>
   const std::uint64_t tag = pack_tag(k.seq, k_max_value_kind);
   const std::size_t i = find_block(k.user_key, tag);
   if (i == index_.size()) return {};
-  std::shared_ptr<const block> hold;
+  std::shared_ptr<const block<>> hold;
   block_view v;
   if (auto s = load_block(index_[i], ro.verify_checksums, ro.fill_cache, hold, v); !s.ok()) return s;
-  block_cursor c(v);
+  block_cursor<> c(v);
   c.seek([&](std::string_view ik) { return order_.compare(extract_user_key(ik), extract_tag(ik), k.user_key, tag) < 0; });
   if (!c.valid()) {  // past this block, so past the key (see table_format.hpp), or a malformed entry
     return c.status().ok() ? c.status() : c.status().with_context(block_name(index_[i]));
@@ -545,9 +545,9 @@ template <comparator Cmp>
   auto fail = [&](const char* what) {
     return ::jadekv::status::corruption(::jadekv::detail::concat({block_name(e), ": ", what}));
   };
-  std::shared_ptr<const block> b;
+  std::shared_ptr<const block<>> b;
   if (auto s = read_block(e, true, b); !s.ok()) return s;
-  block_cursor c(b->view());
+  block_cursor<> c(b->view());
   c.seek_to_first();
   if (!c.valid()) return c.status().ok() ? fail("empty") : fail("malformed entry");
   for (bool first = true; c.valid(); c.next(), first = false) {

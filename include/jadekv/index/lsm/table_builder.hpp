@@ -74,9 +74,9 @@ class table_builder {
   io::file* out_;
   table_options o_;
   [[no_unique_address]] key_order<Cmp> order_;
-  block_builder data_;
-  block_builder index_;
-  bloom_builder bloom_;
+  block_builder<> data_;
+  block_builder<> index_;
+  bloom_builder<> bloom_;
   table_properties props_;
   std::string last_key_;  // the last internal key added
   std::string ikey_;      // scratch for add(user_key, ...)

@@ -44,6 +44,8 @@ namespace jadekv::inline v0::index::sst {
 inline constexpr std::string_view k_table_suffix = ".sst";
 
 // "000123.sst": the number zero-padded to at least six digits.
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 inline std::string table_file_name(std::uint64_t number) {
   std::string digits = std::to_string(number);
   if (digits.size() < 6) digits.insert(0, 6 - digits.size(), '0');

@@ -153,6 +153,8 @@ inline void encode_header(char* dst) noexcept {
 }
 
 // REQUIRES: in.size() == k_header_size.
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 inline status check_header(std::string_view in) {
   if (in.size() != k_header_size) return status::corruption("table header truncated");
   if (in.substr(0, k_magic.size()) != k_magic) return status::corruption("table header: bad magic");
@@ -180,6 +182,7 @@ inline void encode_footer(char* dst, const footer& f) noexcept {
 
 // Decodes and checks a footer read from the end of a file of `file_size`
 // bytes: magic, crc, version, and every handle inside the block region.
+template <class = void>
 inline status decode_footer(std::string_view in, std::uint64_t file_size, footer& f) {
   if (in.size() != k_footer_size) return status::corruption("table footer truncated");
   if (in.substr(k_footer_magic_offset) != k_magic) return status::corruption("table footer: bad magic");

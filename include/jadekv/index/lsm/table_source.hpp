@@ -32,6 +32,8 @@ namespace jadekv::inline v0::index::lsm_detail {
 template <class Cmp>
 using table_ptr = std::shared_ptr<const sst::table<Cmp>>;
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 inline std::string table_name(std::uint64_t number) { return sst::table_file_name(number); }
 
 template <class Cmp>

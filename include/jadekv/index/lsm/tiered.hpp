@@ -47,14 +47,14 @@ struct tiered {
   static constexpr int k_min_levels = 1;
 
   // Every flush is a new run in level 0.
-  template <class Cmp, class StoreOptions>
-  static int flush_level(const lsm_detail::version&, const StoreOptions&, std::string_view, std::string_view,
+  template <class Cmp, class StoreOptions, class D>
+  static int flush_level(const lsm_detail::version<D>&, const StoreOptions&, std::string_view, std::string_view,
                          const Cmp&) {
     return 0;
   }
 
-  template <class Cmp, class StoreOptions>
-  static std::optional<lsm_detail::compaction_plan> pick(const lsm_detail::version& v, const StoreOptions& o,
+  template <class Cmp, class StoreOptions, class D>
+  static std::optional<lsm_detail::compaction_plan<D>> pick(const lsm_detail::version<D>& v, const StoreOptions& o,
                                                          const Cmp&, lsm_detail::picker_state&) {
     const auto& runs = v.levels[0];
     const std::size_t n = runs.size();
@@ -88,10 +88,10 @@ struct tiered {
     return plan(v, best, best + min_w, "too many runs");
   }
 
-  template <class Cmp, class StoreOptions>
-  static std::optional<lsm_detail::compaction_plan> full(const lsm_detail::version& v, const StoreOptions&,
+  template <class Cmp, class StoreOptions, class D>
+  static std::optional<lsm_detail::compaction_plan<D>> full(const lsm_detail::version<D>& v, const StoreOptions&,
                                                          const Cmp&) {
-    lsm_detail::compaction_plan p;
+    lsm_detail::compaction_plan<D> p;
     for (int l = 0; l < v.num_levels(); ++l)
       if (!v.levels[static_cast<std::size_t>(l)].empty()) p.inputs.emplace_back(l, v.levels[static_cast<std::size_t>(l)]);
     if (p.inputs.empty()) return std::nullopt;
@@ -101,10 +101,11 @@ struct tiered {
   }
 
  private:
-  static lsm_detail::compaction_plan plan(const lsm_detail::version& v, std::size_t start, std::size_t end,
+  template <class D>
+  static lsm_detail::compaction_plan<D> plan(const lsm_detail::version<D>& v, std::size_t start, std::size_t end,
                                           const char* reason) {
     const auto& runs = v.levels[0];
-    lsm_detail::compaction_plan p;
+    lsm_detail::compaction_plan<D> p;
     p.output_level = 0;
     p.reason = reason;
     p.inputs.emplace_back(0, std::vector<lsm_detail::file_ptr>(runs.begin() + static_cast<std::ptrdiff_t>(start),

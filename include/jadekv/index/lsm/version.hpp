@@ -36,6 +36,8 @@
 
 namespace jadekv::inline v0::index::lsm_detail {
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 struct version {
   std::vector<std::vector<file_ptr>> levels;
   sequence_number flushed_sequence = 0;
@@ -60,9 +62,10 @@ struct version {
   }
 };
 
-using version_ptr = std::shared_ptr<const version>;
+using version_ptr = std::shared_ptr<const version<>>;
 
 // Level-0 order (invariant 1): true when a sorts before b.
+template <class = void>
 inline bool newer_first(const file_ptr& a, const file_ptr& b) noexcept {
   if (a->largest_seq != b->largest_seq) return a->largest_seq > b->largest_seq;
   return a->number > b->number;
@@ -70,8 +73,8 @@ inline bool newer_first(const file_ptr& a, const file_ptr& b) noexcept {
 
 // Sorts the levels of v into the order of invariants 1 and 2. One
 // comparator for every level, so std::sort is compiled once (2 KB less).
-template <class Cmp>
-void sort_levels(version& v, const Cmp& user_cmp) {
+template <class Cmp, class D>
+void sort_levels(version<D>& v, const Cmp& user_cmp) {
   const internal_key_comparator<Cmp> icmp(user_cmp);
   bool level0 = true;
   const auto before = [&](const file_ptr& a, const file_ptr& b) {
@@ -88,14 +91,15 @@ void sort_levels(version& v, const Cmp& user_cmp) {
 // deletes a file the level does not hold or adds a number already present is
 // corruption; a level past the version's is invalid_argument (the store was
 // opened with fewer levels than wrote it). `where` names the source.
+template <class D = void>
 class version_builder {
  public:
-  explicit version_builder(const version& base) : v_(std::make_shared<version>(base)) {
+  explicit version_builder(const version<D>& base) : v_(std::make_shared<version<D>>(base)) {
     for (const auto& l : v_->levels)
       for (const auto& f : l) numbers_.insert(f->number);
   }
 
-  [[gnu::cold]] status apply(const version_edit& e, std::string_view where) {
+  [[gnu::cold]] status apply(const version_edit<D>& e, std::string_view where) {
     auto bad = [&](const std::string& what) {
       return status::corruption(::jadekv::detail::concat({where, ": ", what}));
     };
@@ -126,13 +130,13 @@ class version_builder {
 
   // The built version, sorted. The builder is spent.
   template <class Cmp>
-  std::shared_ptr<version> finish(const Cmp& user_cmp) {
+  std::shared_ptr<version<D>> finish(const Cmp& user_cmp) {
     sort_levels(*v_, user_cmp);
     return std::move(v_);
   }
 
  private:
-  std::shared_ptr<version> v_;
+  std::shared_ptr<version<D>> v_;
   // An ordered set: other headers instantiate std::set<std::uint64_t> already,
   // while <unordered_set> was included for this member alone (~20 ms of
   // every includer's compile time).
@@ -140,17 +144,18 @@ class version_builder {
 };
 
 // The next version: base with one edit applied.
-template <class Cmp>
-result<std::shared_ptr<version>> apply_edit(const version& base, const version_edit& e, const Cmp& user_cmp,
+template <class Cmp, class D>
+result<std::shared_ptr<version<D>>> apply_edit(const version<D>& base, const version_edit<D>& e, const Cmp& user_cmp,
                                             std::string_view where) {
-  version_builder b(base);
+  version_builder<D> b(base);
   if (auto s = b.apply(e, where); !s.ok()) return s;
   return b.finish(user_cmp);
 }
 
 // An edit that adds every file of v (the first edit of a new manifest).
-inline version_edit snapshot_edit(const version& v) {
-  version_edit e;
+template <class D>
+version_edit<D> snapshot_edit(const version<D>& v) {
+  version_edit<D> e;
   e.set_flushed_sequence(v.flushed_sequence);
   for (int l = 0; l < v.num_levels(); ++l)
     for (const auto& f : v.levels[static_cast<std::size_t>(l)]) e.add_file(l, f);
@@ -177,8 +182,8 @@ std::size_t find_file(const std::vector<file_ptr>& files, std::string_view user_
 }
 
 // Files of a level whose ranges meet [lo, hi] (user keys).
-template <class Cmp>
-std::vector<file_ptr> overlapping_files(const version& v, int level, std::string_view lo, std::string_view hi,
+template <class Cmp, class D>
+std::vector<file_ptr> overlapping_files(const version<D>& v, int level, std::string_view lo, std::string_view hi,
                                         const Cmp& cmp) {
   std::vector<file_ptr> out;
   for (const auto& f : v.levels[static_cast<std::size_t>(level)])
@@ -187,8 +192,8 @@ std::vector<file_ptr> overlapping_files(const version& v, int level, std::string
 }
 
 // Checks invariant 2 and that each file's range is ordered; the first problem.
-template <class Cmp>
-status check_level_order(const version& v, const Cmp& user_cmp) {
+template <class Cmp, class D>
+status check_level_order(const version<D>& v, const Cmp& user_cmp) {
   const internal_key_comparator<Cmp> icmp(user_cmp);
   for (int l = 0; l < v.num_levels(); ++l) {
     const auto& files = v.levels[static_cast<std::size_t>(l)];

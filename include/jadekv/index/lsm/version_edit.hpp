@@ -68,6 +68,8 @@ struct file_meta {
 
 using file_ptr = std::shared_ptr<const file_meta>;
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 struct version_edit {
   enum tag : std::uint32_t { next_file = 1, flushed = 2, deleted = 3, added = 4 };
 
@@ -93,11 +95,14 @@ struct version_edit {
 // The manifest header record for a comparator name.
 std::string encode_manifest_header(std::string_view comparator_name);
 // Checks a header record; `where` names the file for messages.
+template <class = void>
 status decode_manifest_header(std::string_view record, std::string_view comparator_name, std::string_view where);
 
-std::string encode_version_edit(const version_edit& e);
+template <class D = void>
+std::string encode_version_edit(const version_edit<D>& e);
 // Decodes one edit record; corruption names `where` and the byte offset in the record.
-result<version_edit> decode_version_edit(std::string_view record, std::string_view where);
+template <class D = void>
+result<version_edit<D>> decode_version_edit(std::string_view record, std::string_view where);
 
 // ---------------------------------------------------------------------------
 // Implementation.
@@ -109,7 +114,8 @@ inline std::string encode_manifest_header(std::string_view comparator_name) {
   return out;
 }
 
-[[gnu::cold]] inline status decode_manifest_header(std::string_view record, std::string_view comparator_name,
+template <class>
+[[gnu::cold]] status decode_manifest_header(std::string_view record, std::string_view comparator_name,
                                      std::string_view where) {
   std::string_view in = record;
   if (in.size() < k_manifest_magic.size() || in.substr(0, k_manifest_magic.size()) != k_manifest_magic) {
@@ -134,23 +140,24 @@ inline std::string encode_manifest_header(std::string_view comparator_name) {
   return {};
 }
 
-[[gnu::cold]] inline std::string encode_version_edit(const version_edit& e) {
+template <class D>
+[[gnu::cold]] std::string encode_version_edit(const version_edit<D>& e) {
   std::string out;
   if (e.has_next_file_number) {
-    put_varint32(out, version_edit::next_file);
+    put_varint32(out, version_edit<D>::next_file);
     put_varint64(out, e.next_file_number);
   }
   if (e.has_flushed_sequence) {
-    put_varint32(out, version_edit::flushed);
+    put_varint32(out, version_edit<D>::flushed);
     put_varint64(out, e.flushed_sequence);
   }
   for (const auto& [level, number] : e.deleted_files) {
-    put_varint32(out, version_edit::deleted);
+    put_varint32(out, version_edit<D>::deleted);
     put_varint32(out, static_cast<std::uint32_t>(level));
     put_varint64(out, number);
   }
   for (const auto& [level, f] : e.added_files) {
-    put_varint32(out, version_edit::added);
+    put_varint32(out, version_edit<D>::added);
     put_varint32(out, static_cast<std::uint32_t>(level));
     put_varint64(out, f->number);
     put_varint64(out, f->size);
@@ -162,8 +169,9 @@ inline std::string encode_manifest_header(std::string_view comparator_name) {
   return out;
 }
 
-[[gnu::cold]] inline result<version_edit> decode_version_edit(std::string_view record, std::string_view where) {
-  version_edit e;
+template <class D>
+[[gnu::cold]] result<version_edit<D>> decode_version_edit(std::string_view record, std::string_view where) {
+  version_edit<D> e;
   std::string_view in = record;
   auto bad = [&](std::string_view what) {
     return status::corruption(
@@ -179,26 +187,26 @@ inline std::string encode_manifest_header(std::string_view comparator_name) {
     std::uint32_t t = 0;
     if (!get_varint32(in, t)) return bad("has a malformed field tag");
     switch (t) {
-      case version_edit::next_file: {
+      case version_edit<D>::next_file: {
         std::uint64_t n = 0;
         if (!get_varint64(in, n)) return bad("has a malformed next file number");
         e.set_next_file_number(n);
         break;
       }
-      case version_edit::flushed: {
+      case version_edit<D>::flushed: {
         std::uint64_t s = 0;
         if (!get_varint64(in, s) || s > k_max_sequence) return bad("has a malformed flushed sequence");
         e.set_flushed_sequence(s);
         break;
       }
-      case version_edit::deleted: {
+      case version_edit<D>::deleted: {
         int level = 0;
         std::uint64_t n = 0;
         if (!get_level(level) || !get_varint64(in, n)) return bad("has a malformed deleted file");
         e.delete_file(level, n);
         break;
       }
-      case version_edit::added: {
+      case version_edit<D>::added: {
         int level = 0;
         auto f = std::make_shared<file_meta>();
         std::string_view smallest, largest;
