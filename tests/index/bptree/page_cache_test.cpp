@@ -23,14 +23,14 @@ namespace bp = jadekv::index::detail::bptree;
 
 namespace {
 
-bp::page_ref page_of(bp::page_id id, std::size_t size) {
-  bp::page_ref p = bp::page_ref::allocate(size);
+bp::page_ref<> page_of(bp::page_id id, std::size_t size) {
+  bp::page_ref<> p = bp::page_ref<>::allocate(size);
   std::memset(p.mutable_data(), 0, size);
   std::memcpy(p.mutable_data(), &id, sizeof id);
   return p;
 }
 
-bp::page_id id_in(const bp::page_ref& p) {
+bp::page_id id_in(const bp::page_ref<>& p) {
   bp::page_id id;
   std::memcpy(&id, p.data(), sizeof id);
   return id;
@@ -40,7 +40,7 @@ bp::page_id id_in(const bp::page_ref& p) {
 
 TEST_CASE("bptree page_table: finds what a std::map finds through inserts, erases and evictions") {
   for (const std::uint64_t id_range : {40ull, 1000ull, 1ull << 40}) {
-    bp::page_table table;
+    bp::page_table<> table;
     std::map<bp::page_id, bool> model;  // id -> referenced since the last eviction pass
     std::mt19937_64 rng(id_range);
     for (int step = 0; step < 40000; ++step) {
@@ -52,7 +52,7 @@ TEST_CASE("bptree page_table: finds what a std::map finds through inserts, erase
         model[id] = false;
       } else if (it != model.end() && rng() % 8 == 0) {
         // The victim is some pooled page, whole, and leaves the table.
-        const bp::page_ref victim = table.evict_one();
+        const bp::page_ref<> victim = table.evict_one();
         REQUIRE(victim);
         REQUIRE(model.erase(id_in(victim)) == 1);
       } else if (it != model.end()) {
@@ -61,7 +61,7 @@ TEST_CASE("bptree page_table: finds what a std::map finds through inserts, erase
       }
       if (step % 97 == 0) {
         for (const auto& [k, referenced] : model) {
-          const bp::page_table::cell* c = table.find(k);
+          const bp::page_table<>::cell* c = table.find(k);
           REQUIRE(c != nullptr);
           REQUIRE(c->id == k);
           REQUIRE(id_in(c->page) == k);
@@ -69,14 +69,14 @@ TEST_CASE("bptree page_table: finds what a std::map finds through inserts, erase
         REQUIRE(table.size() == model.size());
       }
       const bp::page_id probe = 16 * (1 + rng() % id_range) + 3;
-      const bp::page_table::cell* c = table.find(probe);
+      const bp::page_table<>::cell* c = table.find(probe);
       REQUIRE((c != nullptr) == model.contains(probe));
     }
   }
 }
 
 TEST_CASE("bptree page_table: the clock spares referenced pages") {
-  bp::page_table table;
+  bp::page_table<> table;
   for (bp::page_id id = 1; id <= 8; ++id) table.insert(id, page_of(id, 64));
   for (bp::page_id id = 1; id <= 8; ++id) {
     if (id != 5) table.find(id)->referenced = true;
@@ -93,18 +93,18 @@ TEST_CASE("bptree page_table: the clock spares referenced pages") {
 
 TEST_CASE("bptree page_cache: hits, misses, replacement and the byte budget") {
   constexpr std::size_t page = 512;
-  bp::page_cache cache(16 * 4 * page);  // four pages per shard
+  bp::page_cache<> cache(16 * 4 * page);  // four pages per shard
   CHECK(!cache.find(7));
   CHECK(cache.misses() == 1);
 
   cache.insert(7, page_of(7, page));
-  bp::page_ref hit = cache.find(7);
+  bp::page_ref<> hit = cache.find(7);
   REQUIRE(hit);
   CHECK(id_in(hit) == 7);
   CHECK(cache.hits() == 1);
 
   // Replacing an id keeps one entry, charged once, and the new bytes.
-  bp::page_ref newer = page_of(7, page);
+  bp::page_ref<> newer = page_of(7, page);
   newer.mutable_data()[100] = 'x';
   cache.insert(7, newer);
   CHECK(cache.find(7).data()[100] == 'x');
@@ -124,7 +124,7 @@ TEST_CASE("bptree page_cache: hits, misses, replacement and the byte budget") {
   }
   std::size_t present = 0;
   for (bp::page_id id = 2; id < 2000; ++id) {
-    if (bp::page_ref p = cache.find(id)) {
+    if (bp::page_ref<> p = cache.find(id)) {
       CHECK(id_in(p) == id);
       ++present;
     }
@@ -134,7 +134,7 @@ TEST_CASE("bptree page_cache: hits, misses, replacement and the byte budget") {
 
 TEST_CASE("bptree page_cache: a peek (a scan's read-ahead) is neither a hit nor a miss and earns no second chance") {
   constexpr std::size_t page = 512;
-  bp::page_cache cache(16 * 2 * page);  // two pages per shard; ids 16 apart share one
+  bp::page_cache<> cache(16 * 2 * page);  // two pages per shard; ids 16 apart share one
   cache.insert(3, page_of(3, page));
   cache.insert(19, page_of(19, page));
   REQUIRE(cache.peek(3));
@@ -152,7 +152,7 @@ TEST_CASE("bptree page_cache: a peek (a scan's read-ahead) is neither a hit nor 
 
 TEST_CASE("bptree page_cache: offer fills only unused budget and never replaces") {
   constexpr std::size_t page = 512;
-  bp::page_cache cache(16 * 2 * page);  // two pages per shard
+  bp::page_cache<> cache(16 * 2 * page);  // two pages per shard
   // Ids 16 apart share a shard.
   cache.insert(3, page_of(3, page));
   cache.offer(19, page_of(19, page));
@@ -161,7 +161,7 @@ TEST_CASE("bptree page_cache: offer fills only unused budget and never replaces"
   CHECK(!cache.find(35));
   CHECK(cache.find(3));
   CHECK(cache.find(19));
-  bp::page_ref other = page_of(19, page);
+  bp::page_ref<> other = page_of(19, page);
   other.mutable_data()[100] = 'x';
   cache.erase(3);
   cache.offer(19, other);  // already present: the pooled bytes stay
@@ -193,10 +193,10 @@ TEST_CASE("bptree pager: a pooled overflow run is not handed out as a node") {
   REQUIRE(reader);
   REQUIRE(writer);
   bp::pager<jadekv::bytewise_comparator> pg(std::move(*reader), std::move(*writer), "/d/data", k_page, 1 << 20, {});
-  bp::page_ref got;
+  bp::page_ref<> got;
   REQUIRE(pg.load_run(3, 1, bp::page_type::overflow, 4, true, true, true, got).ok());
   CHECK(got.type() == bp::page_type::overflow);
-  bp::page_ref node;
+  bp::page_ref<> node;
   const jadekv::status s = pg.load_node(3, 4, true, true, true, node);
   CHECK(s.is_corruption());
   CHECK_FALSE(node);

@@ -18,12 +18,12 @@ namespace bp = jadekv::index::detail::bptree;
 namespace {
 
 constexpr std::size_t k_page = 4096;
-constexpr std::size_t k_frame = k_page + bp::page_memory::k_overhead;
+constexpr std::size_t k_frame = k_page + bp::page_memory<>::k_overhead;
 
 }  // namespace
 
 TEST_CASE("bptree page_memory: frames come from chunks and are reused") {
-  bp::page_memory m(k_page);
+  bp::page_memory<> m(k_page);
   char* a = m.take(k_frame);
   char* b = m.take(k_frame - 10);
   CHECK(m.chunk_count() == 1);
@@ -42,8 +42,8 @@ TEST_CASE("bptree page_memory: frames come from chunks and are reused") {
 }
 
 TEST_CASE("bptree page_memory: live frames never overlap, across chunks") {
-  bp::page_memory m(k_page);
-  const std::size_t per_chunk = bp::page_memory::k_chunk_bytes / k_frame;
+  bp::page_memory<> m(k_page);
+  const std::size_t per_chunk = bp::page_memory<>::k_chunk_bytes / k_frame;
   std::vector<char*> frames;
   for (std::size_t i = 0; i < 2 * per_chunk + 5; ++i) {
     char* f = m.take(k_frame);
@@ -61,11 +61,11 @@ TEST_CASE("bptree page_memory: live frames never overlap, across chunks") {
 }
 
 TEST_CASE("bptree page_memory: a page_ref of the page size lives in a frame and outlives the memory's owner") {
-  auto memory = std::make_shared<bp::page_memory>(k_page);
-  std::weak_ptr<bp::page_memory> watch = memory;
-  bp::page_ref page = bp::page_ref::allocate(k_page, memory);
+  auto memory = std::make_shared<bp::page_memory<>>(k_page);
+  std::weak_ptr<bp::page_memory<>> watch = memory;
+  bp::page_ref<> page = bp::page_ref<>::allocate(k_page, memory);
   CHECK(memory->chunk_count() == 1);
-  bp::page_ref run = bp::page_ref::allocate(2 * k_page, memory);
+  bp::page_ref<> run = bp::page_ref<>::allocate(2 * k_page, memory);
   CHECK(memory->chunk_count() == 1);
   std::memset(page.mutable_data(), 'p', k_page);
   memory.reset();
@@ -77,11 +77,11 @@ TEST_CASE("bptree page_memory: a page_ref of the page size lives in a frame and 
 }
 
 TEST_CASE("bptree page_ref: copies share one page, the last gives its frame back, the count shares its first line") {
-  auto memory = std::make_shared<bp::page_memory>(k_page);
-  bp::page_ref a = bp::page_ref::allocate(k_page, memory);
+  auto memory = std::make_shared<bp::page_memory<>>(k_page);
+  bp::page_ref<> a = bp::page_ref<>::allocate(k_page, memory);
   CHECK(a.size() == k_page);
   std::memset(a.mutable_data(), 'q', k_page);
-  bp::page_ref b = a;
+  bp::page_ref<> b = a;
   CHECK(b.data() == a.data());
   a = {};
   CHECK_FALSE(a);
@@ -90,16 +90,16 @@ TEST_CASE("bptree page_ref: copies share one page, the last gives its frame back
   const char* frame_page = b.data();
   // The count and the page's header in one cache line (page_ref.hpp's layout).
   CHECK(reinterpret_cast<std::uintptr_t>(frame_page) % 64 == 32);
-  bp::page_ref& alias = b;
+  bp::page_ref<>& alias = b;
   b = alias;  // self-assignment keeps the page
   CHECK(b.data() == frame_page);
-  bp::page_ref moved = std::move(b);
+  bp::page_ref<> moved = std::move(b);
   CHECK_FALSE(b);
   CHECK(moved.data() == frame_page);
   moved = {};
-  bp::page_ref next = bp::page_ref::allocate(k_page, memory);
+  bp::page_ref<> next = bp::page_ref<>::allocate(k_page, memory);
   CHECK(next.data() == frame_page);  // the freed frame first
-  bp::page_ref heap = bp::page_ref::allocate(100);
+  bp::page_ref<> heap = bp::page_ref<>::allocate(100);
   CHECK(heap.size() == 100);
   std::memset(heap.mutable_data(), 'h', 100);
   CHECK(heap.data()[99] == 'h');

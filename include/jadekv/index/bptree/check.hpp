@@ -71,7 +71,7 @@ class checker {
 
   status walk(page_id id, std::size_t depth, std::optional<std::string_view> lo, std::optional<std::string_view> hi) {
     if (depth > k_max_depth) return node_corruption(pg_.name(), id, "tree deeper than possible");
-    page_ref p;
+    page_ref<> p;
     if (auto s = pg_.load_node(id, v_.m.page_count, true, false, false, p); !s.ok()) return s;
     if (auto s = claim(id, 1, "tree page"); !s.ok()) return s;
     const char* d = p.data();
@@ -93,7 +93,7 @@ class checker {
         ++entries_;
         if (c.overflow != 0) {
           const std::uint64_t len = run_pages(pg_.page_size(), c.value_len);
-          page_ref run;
+          page_ref<> run;
           if (auto s = pg_.load_run(c.overflow, len, page_type::overflow, v_.m.page_count, true, false, false, run);
               !s.ok()) {
             return s;

@@ -60,7 +60,7 @@ struct flush_op {
 template <class Cmp>
 class commit {
  public:
-  commit(pager<Cmp>& pg, freelist& fl, txid tx, std::uint64_t page_count, const Cmp& cmp, double fill, bool verify)
+  commit(pager<Cmp>& pg, freelist<>& fl, txid tx, std::uint64_t page_count, const Cmp& cmp, double fill, bool verify)
       : pg_(pg), fl_(fl), tx_(tx), page_count_(page_count), cmp_(cmp), verify_(verify) {
     const std::size_t u = pg.page_size() - k_header_size;
     min_fill_ = u / 4;
@@ -105,7 +105,7 @@ class commit {
     }
     new_root = top.branches.front().child;
     for (std::size_t depth = 0;; ++depth) {  // a chain of one-child branches gives way to its end
-      page_ref p;
+      page_ref<> p;
       if (auto s = page_for(new_root, p); !s.ok()) return s;
       if (p.type() != page_type::branch || p.count() != 1) return {};
       if (depth > k_max_depth) return node_corruption(pg_.name(), new_root, "tree deeper than possible");
@@ -118,7 +118,7 @@ class commit {
   page_id write_run(page_type type, std::string_view body) {
     const std::uint64_t n = run_pages(pg_.page_size(), body.size());
     const page_id id = fl_.allocate(n, page_count_);
-    page_ref p = page_ref::allocate(static_cast<std::size_t>(n * pg_.page_size()));
+    page_ref<> p = page_ref<>::allocate(static_cast<std::size_t>(n * pg_.page_size()));
     char* d = p.mutable_data();
     write_header(d, type, 0, id, static_cast<std::uint32_t>(n - 1));
     if (!body.empty()) std::memcpy(d + k_header_size, body.data(), body.size());
@@ -136,7 +136,7 @@ class commit {
     const std::uint64_t n = run_pages(pg_.page_size(), 8 + 8 * room);
     const page_id id = fl_.allocate(n, page_count_);
     const std::vector<page_id> ids = fl_.all();  // the allocation only shrank it
-    page_ref p = page_ref::allocate(static_cast<std::size_t>(n * pg_.page_size()));
+    page_ref<> p = page_ref<>::allocate(static_cast<std::size_t>(n * pg_.page_size()));
     char* d = p.mutable_data();
     std::memset(d, 0, p.size());
     write_header(d, page_type::freelist, 0, id, static_cast<std::uint32_t>(n - 1));
@@ -164,7 +164,7 @@ class commit {
     std::vector<leaf_item> leaves;
     std::vector<branch_item> branches;
     std::size_t content = 0;
-    std::vector<page_ref> sources;  // the pages the items' bytes live in
+    std::vector<page_ref<>> sources;  // the pages the items' bytes live in
 
     std::string_view first_key() const { return leaf ? leaves.front().key : branches.front().key; }
   };
@@ -186,11 +186,11 @@ class commit {
     return it;
   }
 
-  status load(page_id id, page_ref& out) {
+  status load(page_id id, page_ref<>& out) {
     return pg_.load_node(id, page_count_, verify_, true, true, out);
   }
 
-  status page_for(page_id id, page_ref& out) {
+  status page_for(page_id id, page_ref<>& out) {
     if (auto it = staged_.find(id); it != staged_.end()) {
       out = it->second;
       return {};
@@ -205,7 +205,7 @@ class commit {
   status merge(page_id id, std::span<const flush_op> ops, std::size_t depth,
                std::vector<std::unique_ptr<fresh>>& out) {
     if (depth > k_max_depth) return node_corruption(pg_.name(), id, "tree deeper than possible");
-    page_ref p;
+    page_ref<> p;
     if (auto s = load(id, p); !s.ok()) return s;
     fl_.release_later(tx_, id, 1);
     const char* d = p.data();
@@ -305,7 +305,7 @@ class commit {
       out = std::move(*sl.node);
       return {};
     }
-    page_ref p;
+    page_ref<> p;
     if (auto s = load(sl.id, p); !s.ok()) return s;
     fl_.release_later(tx_, sl.id, 1);
     out.leaf = p.type() == page_type::leaf;
@@ -326,7 +326,7 @@ class commit {
 
   template <class Item>
   void emit(std::vector<Item>&& items, std::vector<std::unique_ptr<fresh>>& out,
-            const std::vector<page_ref>& sources) {
+            const std::vector<page_ref<>>& sources) {
     auto f = std::make_unique<fresh>();
     f->sources = sources;
     f->content = content_of<Item>(items);
@@ -343,7 +343,7 @@ class commit {
   // Cuts items into nodes as the top comment describes.
   template <class Item>
   void split(std::vector<Item>&& items, std::vector<std::unique_ptr<fresh>>& out,
-             const std::vector<page_ref>& sources) {
+             const std::vector<page_ref<>>& sources) {
     if (items.empty()) return;
     const std::size_t u = pg_.page_size() - k_header_size;
     if (content_of<Item>(items) + common_prefix(items.front().key, items.back().key, k_max_prefix) <= u) {
@@ -393,7 +393,7 @@ class commit {
       }
     }
     const page_id id = fl_.allocate(1, page_count_);
-    page_ref page = page_ref::allocate(p);
+    page_ref<> page = page_ref<>::allocate(p);
     if (f.leaf) encode_leaf(page.mutable_data(), p, id, f.leaves);
     else encode_branch(page.mutable_data(), p, id, f.branches);
     stage(id, std::move(page));
@@ -404,7 +404,7 @@ class commit {
     return {};
   }
 
-  void stage(page_id id, page_ref p) {
+  void stage(page_id id, page_ref<> p) {
     staged_bytes_ += p.size();
     bytes_written_ += p.size();
     staged_.emplace(id, std::move(p));
@@ -413,7 +413,7 @@ class commit {
   static constexpr std::size_t k_stage_limit = std::size_t{4} << 20;
 
   pager<Cmp>& pg_;
-  freelist& fl_;
+  freelist<>& fl_;
   txid tx_;
   std::uint64_t page_count_;
   const Cmp& cmp_;
@@ -422,7 +422,7 @@ class commit {
   std::size_t target_ = 0;
   std::int64_t delta_ = 0;
   std::deque<std::string> keys_;  // first keys of the nodes written (stable addresses)
-  std::map<page_id, page_ref> staged_;
+  std::map<page_id, page_ref<>> staged_;
   std::size_t staged_bytes_ = 0;
   std::uint64_t bytes_written_ = 0;
 };

@@ -115,7 +115,7 @@ class cursor final : public ::jadekv::detail::internal_iterator {
   // reference (two reference-count updates a seek fewer).
   struct level {
     const char* page = nullptr;  // pinned by view_->top, or held by `hold`
-    page_ref hold;
+    page_ref<> hold;
     std::size_t index = 0;
   };
 
@@ -146,8 +146,8 @@ class cursor final : public ::jadekv::detail::internal_iterator {
         fail(node_corruption(view_->file->name(), id, "tree deeper than possible"));
         return false;
       }
-      page_ref hold;
-      const page_ref* node = nullptr;
+      page_ref<> hold;
+      const page_ref<>* node = nullptr;
       const std::size_t depth = stack_.size();
       if (auto s = load_on_path(*view_, id, depth, depth == 1 ? stack_[0].index : 0, rf_, hold, node); !s.ok()) {
         fail(std::move(s));
@@ -158,7 +158,7 @@ class cursor final : public ::jadekv::detail::internal_iterator {
       std::size_t i = 0;
       if (how == edge::last) i = header_count(d) - 1u;
       if (how == edge::key) i = is_leaf ? lower_bound(d, key, cmp_) : child_index(d, key, cmp_);
-      stack_.push_back({d, node == &hold ? std::move(hold) : page_ref{}, i});
+      stack_.push_back({d, node == &hold ? std::move(hold) : page_ref<>{}, i});
       if (is_leaf) {
         valid_ = true;
         if (how == edge::first) read_ahead();
@@ -251,8 +251,8 @@ class cursor final : public ::jadekv::detail::internal_iterator {
   std::vector<level> stack_;
   bool valid_ = false;
   leaf_cell cell_;
-  page_ref run_;    // the overflow run of the current value, if any
-  page_ref ahead_;  // the leaf after the current one, being fetched
+  page_ref<> run_;    // the overflow run of the current value, if any
+  page_ref<> ahead_;  // the leaf after the current one, being fetched
   ::jadekv::status status_;
 };
 

@@ -27,6 +27,8 @@
 
 namespace jadekv::inline v0::index::detail::bptree {
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class freelist {
  public:
   void reset(const std::vector<page_id>& ids) {

@@ -45,12 +45,14 @@ namespace jadekv::inline v0::index::detail::bptree {
 // churn. The CLOCK hand of the pool walks the cells themselves.
 //
 // Thread safety: none; the shard's mutex guards it.
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class page_table {
  public:
   struct cell {
     page_id id : 63 = 0;
     page_id referenced : 1 = 0;  // hit since the clock hand last passed
-    page_ref page;
+    page_ref<> page;
   };
   static_assert(sizeof(cell) == 16, "four cells to a cache line");
 
@@ -63,7 +65,7 @@ class page_table {
   }
 
   // REQUIRES: id != 0 and not present.
-  void insert(page_id id, page_ref page) {
+  void insert(page_id id, page_ref<> page) {
     if (2 * (used_ + 1) > cells_.size()) grow();
     std::size_t i = home(id);
     while (cells_[i].id != 0) i = (i + 1) & mask();
@@ -81,7 +83,7 @@ class page_table {
   // CLOCK: from the hand on, clears the referenced cells it passes and
   // removes the first unreferenced one; returns its page.
   // REQUIRES: size() > 0.
-  page_ref evict_one() noexcept {
+  page_ref<> evict_one() noexcept {
     for (;; hand_ = (hand_ + 1) & mask()) {
       cell& c = cells_[hand_];
       if (c.id == 0) continue;
@@ -89,7 +91,7 @@ class page_table {
         c.referenced = 0;
         continue;
       }
-      page_ref victim = std::move(c.page);
+      page_ref<> victim = std::move(c.page);
       erase_at(hand_);
       return victim;
     }
@@ -137,15 +139,17 @@ class page_table {
   unsigned shift_ = 64;
 };
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class page_cache {
  public:
   explicit page_cache(std::size_t budget_bytes) : shard_budget_(budget_bytes / k_shards) {}
 
   // The cached page, or an empty ref (counted as a miss).
-  page_ref find(page_id id) {
+  page_ref<> find(page_id id) {
     shard& s = shard_for(id);
     std::lock_guard g(s.mu);
-    page_table::cell* c = s.table.find(id);
+    page_table<>::cell* c = s.table.find(id);
     if (c == nullptr) {
       bump(s.misses);
       return {};
@@ -157,18 +161,18 @@ class page_cache {
 
   // The cached page or an empty ref, as a read-ahead asks: not counted,
   // and no second chance earned.
-  page_ref peek(page_id id) {
+  page_ref<> peek(page_id id) {
     shard& s = shard_for(id);
     std::lock_guard g(s.mu);
-    const page_table::cell* c = s.table.find(id);
-    return c == nullptr ? page_ref{} : c->page;
+    const page_table<>::cell* c = s.table.find(id);
+    return c == nullptr ? page_ref<>{} : c->page;
   }
 
-  void insert(page_id id, page_ref page) {
+  void insert(page_id id, page_ref<> page) {
     if (shard_budget_ == 0) return;
     shard& s = shard_for(id);
     std::lock_guard g(s.mu);
-    if (page_table::cell* old = s.table.find(id)) {
+    if (page_table<>::cell* old = s.table.find(id)) {
       s.charged -= old->page.size();
       s.table.erase(id);
     }
@@ -190,14 +194,14 @@ class page_cache {
     s.charged += bytes;
     s.table.insert(id, make());
   }
-  void offer(page_id id, page_ref page) {
+  void offer(page_id id, page_ref<> page) {
     offer(id, page.size(), [&page] { return std::move(page); });
   }
 
   void erase(page_id id) {
     shard& s = shard_for(id);
     std::lock_guard g(s.mu);
-    if (page_table::cell* c = s.table.find(id)) {
+    if (page_table<>::cell* c = s.table.find(id)) {
       s.charged -= c->page.size();
       s.table.erase(id);
     }
@@ -223,7 +227,7 @@ class page_cache {
   // hand gives every referenced page a second chance before evicting it.
   struct alignas(64) shard {
     std::mutex mu;
-    page_table table;                      // GUARDED_BY(mu)
+    page_table<> table;                    // GUARDED_BY(mu)
     std::size_t charged = 0;               // GUARDED_BY(mu)
     std::atomic<std::uint64_t> hits{0};    // written under mu (bump)
     std::atomic<std::uint64_t> misses{0};  // written under mu (bump)

@@ -41,6 +41,8 @@
 
 namespace jadekv::inline v0::index::detail::bptree {
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class page_memory {
  public:
   // Room in front of a page for page_ref's count; a whole cache line, so

@@ -33,6 +33,8 @@
 
 namespace jadekv::inline v0::index::detail::bptree {
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class page_ref {
  public:
   page_ref() = default;
@@ -56,23 +58,23 @@ class page_ref {
   // n bytes from operator new.
   static page_ref allocate(std::size_t n) { return make(n, nullptr); }
   // In a frame of `memory` when n is its page size (page_memory.hpp).
-  static page_ref allocate(std::size_t n, const std::shared_ptr<page_memory>& memory) { return make(n, memory); }
+  static page_ref allocate(std::size_t n, const std::shared_ptr<page_memory<>>& memory) { return make(n, memory); }
 
  private:
   struct block {
     std::atomic<std::uint64_t> refs{1};
     std::size_t size = 0;
-    std::shared_ptr<page_memory> memory;
+    std::shared_ptr<page_memory<>> memory;
   };
   static constexpr std::size_t k_block_bytes = sizeof(block);
-  static_assert(k_block_bytes <= page_memory::k_overhead, "a frame has room for the count in front of its page");
+  static_assert(k_block_bytes <= page_memory<>::k_overhead, "a frame has room for the count in front of its page");
   static_assert(alignof(block) <= alignof(std::max_align_t));
 
   explicit page_ref(block* b) noexcept : block_(b) {}
 
   char* bytes() const noexcept { return reinterpret_cast<char*>(block_) + k_block_bytes; }
 
-  static page_ref make(std::size_t n, const std::shared_ptr<page_memory>& memory) {
+  static page_ref make(std::size_t n, const std::shared_ptr<page_memory<>>& memory) {
     char* raw = memory != nullptr ? memory->take(k_block_bytes + n) : static_cast<char*>(::operator new(k_block_bytes + n));
     auto* b = ::new (raw) block{};
     b->size = n;
@@ -82,7 +84,7 @@ class page_ref {
 
   void release() noexcept {
     if (block_ == nullptr || block_->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    std::shared_ptr<page_memory> memory = std::move(block_->memory);
+    std::shared_ptr<page_memory<>> memory = std::move(block_->memory);
     const std::size_t n = k_block_bytes + block_->size;
     block_->~block();
     char* raw = reinterpret_cast<char*>(block_);

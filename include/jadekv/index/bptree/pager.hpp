@@ -48,23 +48,23 @@ class pager {
         path_(std::move(path)),
         name_(path_.string()),
         page_size_(page_size),
-        memory_(std::make_shared<page_memory>(page_size)),
+        memory_(std::make_shared<page_memory<>>(page_size)),
         cache_(cache_bytes),
         cmp_(cmp) {}
 
   std::size_t page_size() const noexcept { return page_size_; }
   const std::string& name() const noexcept { return name_; }
-  page_cache& cache() noexcept { return cache_; }
+  page_cache<>& cache() noexcept { return cache_; }
 
   // Memory for a page or run of n bytes that a read loads (page_memory.hpp).
-  page_ref new_page(std::size_t n) const { return page_ref::allocate(n, memory_); }
+  page_ref<> new_page(std::size_t n) const { return page_ref<>::allocate(n, memory_); }
   io::file& writer() noexcept { return *writer_; }
   io::file& reader() noexcept { return *reader_; }
 
   // The branch or leaf page `id`, checked against a file of page_count pages.
   // use_cache false reads the file even on a hit and caches nothing.
   status load_node(page_id id, std::uint64_t page_count, bool verify, bool use_cache, bool fill_cache,
-                   page_ref& out) {
+                   page_ref<>& out) {
     if (use_cache) {
       out = cache_.find(id);
       if (out) {
@@ -76,7 +76,7 @@ class pager {
       }
     }
     if (id < k_first_data_page || id >= page_count) return node_corruption(name_, id, "page id out of range");
-    page_ref p = new_page(page_size_);
+    page_ref<> p = new_page(page_size_);
     if (auto s = read(id, 1, p); !s.ok()) return s;
     if (auto s = check_node(p.data(), id, page_count, verify); !s.ok()) return s;
     if (use_cache && fill_cache) cache_.insert(id, p);
@@ -86,7 +86,7 @@ class pager {
 
   // The run of `pages` pages at `id` of the given type (overflow, freelist).
   status load_run(page_id id, std::uint64_t pages, page_type type, std::uint64_t page_count, bool verify,
-                  bool use_cache, bool fill_cache, page_ref& out) {
+                  bool use_cache, bool fill_cache, page_ref<>& out) {
     if (use_cache) {
       out = cache_.find(id);
       if (out && out.size() == pages * page_size_ && out.type() == type) return {};
@@ -94,7 +94,7 @@ class pager {
     if (id < k_first_data_page || pages == 0 || id >= page_count || pages > page_count - id) {
       return node_corruption(name_, id, "run out of range");
     }
-    page_ref p = new_page(static_cast<std::size_t>(pages * page_size_));
+    page_ref<> p = new_page(static_cast<std::size_t>(pages * page_size_));
     if (auto s = read(id, pages, p); !s.ok()) return s;
     if (verify && !checksum_ok(p.data(), p.size())) return node_corruption(name_, id, "checksum mismatch");
     if (header_type(p.data()) != type) return node_corruption(name_, id, "unexpected page type");
@@ -109,11 +109,11 @@ class pager {
   // page inside the file.
   status load_freelist(page_id id, std::uint64_t page_count, bool verify, std::vector<page_id>& ids,
                        std::uint64_t& run_length) {
-    page_ref first = page_ref::allocate(page_size_);
+    page_ref<> first = page_ref<>::allocate(page_size_);
     if (id < k_first_data_page || id >= page_count) return node_corruption(name_, id, "free list id out of range");
     if (auto s = read(id, 1, first); !s.ok()) return s;
     const std::uint64_t pages = std::uint64_t{header_extra(first.data())} + 1;
-    page_ref run;
+    page_ref<> run;
     if (auto s = load_run(id, pages, page_type::freelist, page_count, verify, false, false, run); !s.ok()) return s;
     const char* p = run.data() + k_header_size;
     const std::uint64_t room = (run.size() - k_header_size - 8) / 8;
@@ -138,7 +138,7 @@ class pager {
   // leaf pages, which the pool keeps in its frames, are remembered for
   // warm_written(). Only ids no view reaches are written (the free list's
   // rule), so no reader can meet them before the commit's meta page.
-  status write_pages(const std::map<page_id, page_ref>& pages) {
+  status write_pages(const std::map<page_id, page_ref<>>& pages) {
     for (const auto& [id, p] : pages) cache_.erase(id);
     std::string batch;
     page_id start = 0, next = 0;
@@ -197,7 +197,7 @@ class pager {
         const page_id id = ids[i + k];
         if (!check_node(page, id, page_count, verify).ok()) continue;
         cache_.offer(id, page_size_, [&] {
-          page_ref framed = new_page(page_size_);
+          page_ref<> framed = new_page(page_size_);
           std::memcpy(framed.mutable_data(), page, page_size_);
           return framed;
         });
@@ -231,7 +231,7 @@ class pager {
     return s.with_context(jadekv::detail::concat({"bptree ", op, " ", name_}));
   }
 
-  status read(page_id id, std::uint64_t pages, const page_ref& into) {
+  status read(page_id id, std::uint64_t pages, const page_ref<>& into) {
     const std::size_t n = static_cast<std::size_t>(pages * page_size_);
     auto r = reader_->read_at(id * page_size_, n, into.mutable_data());
     if (!r) return r.status().with_context(jadekv::detail::concat({"bptree read ", name_, " page ", id}));
@@ -245,8 +245,8 @@ class pager {
   std::filesystem::path path_;
   std::string name_;
   std::size_t page_size_;
-  std::shared_ptr<page_memory> memory_;  // before cache_: pooled pages die first
-  page_cache cache_;
+  std::shared_ptr<page_memory<>> memory_;  // before cache_: pooled pages die first
+  page_cache<> cache_;
   std::vector<page_id> written_;  // branch and leaf pages written, not yet offered (writer lock)
   Cmp cmp_;
 };

@@ -29,6 +29,8 @@
 
 namespace jadekv::inline v0::index::detail::bptree {
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
+template <class = void>
 class pinned_pages {
  public:
   pinned_pages() = default;
@@ -38,13 +40,13 @@ class pinned_pages {
   ~pinned_pages() { delete table_.load(std::memory_order_relaxed); }
 
   // The pinned root, or null.
-  const page_ref* root() const noexcept { return find(0); }
+  const page_ref<>* root() const noexcept { return find(0); }
   // The pinned child i of the root, or null.
-  const page_ref* child(std::size_t i) const noexcept { return find(1 + i); }
+  const page_ref<>* child(std::size_t i) const noexcept { return find(1 + i); }
 
   // Pins the root (a validated page) unless it is pinned already; returns
   // the pinned one.
-  const page_ref* pin_root(const page_ref& root) {
+  const page_ref<>* pin_root(const page_ref<>& root) {
     const std::size_t children = root.type() == page_type::branch ? root.count() : 0;
     auto fresh = std::make_unique<table>(1 + children);
     table* expected = nullptr;
@@ -59,7 +61,7 @@ class pinned_pages {
 
   // Pins child i of the root (a validated page); returns the pinned one, or
   // &child when the root is not pinned yet (nothing to hang it on).
-  const page_ref* pin_child(std::size_t i, const page_ref& child) {
+  const page_ref<>* pin_child(std::size_t i, const page_ref<>& child) {
     table* t = table_.load(std::memory_order_acquire);  // acquire: pairs with pin_root's release
     if (t == nullptr || 1 + i >= t->size) return &child;
     return pin(*t, 1 + i, child);
@@ -67,23 +69,23 @@ class pinned_pages {
 
  private:
   struct table {
-    explicit table(std::size_t n) : size(n), slots(std::make_unique<std::atomic<page_ref*>[]>(n)) {}
+    explicit table(std::size_t n) : size(n), slots(std::make_unique<std::atomic<page_ref<>*>[]>(n)) {}
     ~table() {
       for (std::size_t i = 0; i < size; ++i) delete slots[i].load(std::memory_order_relaxed);
     }
     std::size_t size;
-    std::unique_ptr<std::atomic<page_ref*>[]> slots;  // value-initialised: null
+    std::unique_ptr<std::atomic<page_ref<>*>[]> slots;  // value-initialised: null
   };
 
-  const page_ref* find(std::size_t slot) const noexcept {
+  const page_ref<>* find(std::size_t slot) const noexcept {
     const table* t = table_.load(std::memory_order_acquire);  // acquire: pairs with pin_root's release
     if (t == nullptr || slot >= t->size) return nullptr;
     return t->slots[slot].load(std::memory_order_acquire);  // acquire: pairs with pin's release
   }
 
-  static const page_ref* pin(table& t, std::size_t slot, const page_ref& p) {
-    auto fresh = std::make_unique<page_ref>(p);
-    page_ref* expected = nullptr;
+  static const page_ref<>* pin(table& t, std::size_t slot, const page_ref<>& p) {
+    auto fresh = std::make_unique<page_ref<>>(p);
+    page_ref<>* expected = nullptr;
     // release: the page_ref (and, through the pool's load, its bytes) are
     // complete before another thread can reach them. acquire on failure:
     // the same for the winner's.

@@ -231,7 +231,7 @@ class store {
   Cmp cmp_;
 
   mutable std::mutex writer_mu_;  // one flush or compaction at a time
-  freelist fl_;                   // GUARDED_BY(writer_mu_)
+  freelist<> fl_;                 // GUARDED_BY(writer_mu_)
   bool closed_ = false;           // GUARDED_BY(writer_mu_)
   std::uint64_t file_bytes_ = 0;  // GUARDED_BY(writer_mu_); bytes the file may hold
   std::string meta_buf_;          // GUARDED_BY(writer_mu_)
@@ -489,7 +489,7 @@ template <comparator Cmp>
   const auto cur = current();
   pager<Cmp>& pg = *cur->file;
   const txid tx = cur->m.tx + 1;
-  const freelist saved = fl_;
+  const freelist<> saved = fl_;
   // A page no reader can reach has no use in the pool (a commit offered it
   // there when it wrote it): give its budget back.
   fl_.release(oldest_pinned(&pg), [&pg](page_id id) { pg.cache().erase(id); });

@@ -32,7 +32,7 @@ struct view {
   meta m;                            // the commit's meta page
   std::uint64_t freelist_pages = 0;  // length of its free list run
   std::shared_ptr<pager<Cmp>> file;  // the file it lives in (compaction swaps files)
-  mutable pinned_pages top;          // the root and its children, once read
+  mutable pinned_pages<> top;        // the root and its children, once read
 };
 
 struct read_flags {
@@ -47,9 +47,9 @@ struct read_flags {
 // at it.
 template <class Cmp>
 status load_on_path(const view<Cmp>& v, page_id id, std::size_t depth, std::size_t index, read_flags rf,
-                    page_ref& hold, const page_ref*& out) {
+                    page_ref<>& hold, const page_ref<>*& out) {
   if (depth <= 1) {
-    if (const page_ref* p = depth == 0 ? v.top.root() : v.top.child(index)) {
+    if (const page_ref<>* p = depth == 0 ? v.top.root() : v.top.child(index)) {
       out = p;
       return {};
     }
@@ -69,13 +69,13 @@ status find(const view<Cmp>& v, const Cmp& cmp, std::string_view key, sequence_n
   page_id id = v.m.root;
   if (id == 0) return status::not_found();
   pager<Cmp>& pg = *v.file;
-  page_ref hold;
-  const page_ref* node = nullptr;
+  page_ref<> hold;
+  const page_ref<>* node = nullptr;
   std::size_t index = 0;
   for (std::size_t depth = 0;; ++depth) {
     if (depth > k_max_depth) return node_corruption(pg.name(), id, "tree deeper than possible");
     if (auto s = load_on_path(v, id, depth, index, rf, hold, node); !s.ok()) return s;
-    const page_ref& p = *node;
+    const page_ref<>& p = *node;
     if (p.type() == page_type::branch) {
       index = child_index(p.data(), key, cmp);
       id = branch_child(p.data(), index);
@@ -89,7 +89,7 @@ status find(const view<Cmp>& v, const Cmp& cmp, std::string_view key, sequence_n
       out.assign(c.value.data(), c.value.size());
       return {};
     }
-    page_ref run;
+    page_ref<> run;
     if (auto s = pg.load_run(c.overflow, run_pages(pg.page_size(), c.value_len), page_type::overflow,
                              v.m.page_count, rf.verify, true, rf.fill_cache, run);
         !s.ok()) {
