@@ -119,6 +119,7 @@ struct wal_config {
   log_open_args args;
 };
 
+// A template only so that units which do not use it do not compile it (README, "Build cost").
 template <class = void>
 class wal_core {
  public:
