@@ -102,7 +102,7 @@ TEST_CASE("posix_fs: descriptors are close-on-exec") {
   fs_env<io::posix_fs> env;
   auto f = env.fs->open(env / "f", open_mode::create);
   REQUIRE(f);
-  auto* pf = dynamic_cast<io::posix_file*>(f->get());
+  auto* pf = dynamic_cast<io::posix_file<>*>(f->get());
   REQUIRE(pf != nullptr);
   const int flags = ::fcntl(pf->native_handle(), F_GETFD);
   REQUIRE(flags >= 0);
